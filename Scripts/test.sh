@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite: Swift unit and integration tests, then the interop tests that drive the real `tablecast`
+# binary with python-socketio (pinned in Tests/Interop/requirements.txt, installed into .venv).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages: SQLite's headers for the CSQLite module map, pkg-config to find them.
+missing=()
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing ${missing[*]}"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+fi
+
+# Python interop client, pinned.
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+fi
+.venv/bin/pip install -q --disable-pip-version-check -r Tests/Interop/requirements.txt
+
+swift build
+swift test
+.venv/bin/python -m pytest Tests/Interop -q -p no:cacheprovider

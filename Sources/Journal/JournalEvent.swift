@@ -1,0 +1,33 @@
+/// One emitted Socket.IO event, as the journal stores it.
+public struct JournalEvent: Sendable, Equatable {
+    /// The position of the event in its run, unique within the run; assigned by the caller.
+    public var seq: Int64
+    /// A monotonic timestamp in nanoseconds, for measuring intervals between events.
+    public var monoNanos: Int64
+    /// The wall-clock time in milliseconds since the Unix epoch, for people reading the journal.
+    public var wallMillis: Int64
+    /// The Socket.IO namespace, such as `/` or `/table`.
+    public var namespace: String
+    /// The event name.
+    public var name: String
+    /// The exact bytes sent (usually JSON), stored as a blob.
+    public var payload: [UInt8]
+
+    /// Creates an event.
+    ///
+    /// - Parameters:
+    ///   - seq: The position of the event in its run, unique within the run.
+    ///   - monoNanos: A monotonic timestamp in nanoseconds.
+    ///   - wallMillis: The wall-clock time in milliseconds since the Unix epoch.
+    ///   - namespace: The Socket.IO namespace.
+    ///   - name: The event name.
+    ///   - payload: The exact bytes sent.
+    public init(seq: Int64, monoNanos: Int64, wallMillis: Int64, namespace: String, name: String, payload: [UInt8]) {
+        self.seq = seq
+        self.monoNanos = monoNanos
+        self.wallMillis = wallMillis
+        self.namespace = namespace
+        self.name = name
+        self.payload = payload
+    }
+}

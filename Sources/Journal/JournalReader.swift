@@ -1,0 +1,197 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads runs and events from a journal over its own read-only connection.
+///
+/// WAL lets a reader run while a ``JournalWriter`` writes: each query sees the rows committed when it started. A
+/// reader is used by one thread at a time, so it is deliberately not `Sendable`; readers on other threads open their
+/// own.
+public final class JournalReader {
+    /// The journal file.
+    public let path: String
+    private let connection: SQLiteConnection
+
+    /// Opens a journal for reading; never creates or modifies the file.
+    ///
+    /// - Parameter path: The journal file.
+    /// - Throws: ``JournalError/Code/fileNotFound`` if the file does not exist, ``JournalError/Code/notAJournal`` if
+    ///   it is not a tablecast journal, ``JournalError/Code/newerSchema`` if a newer tablecast wrote it,
+    ///   ``JournalError/Code/sqlite`` if SQLite fails.
+    public init(path: String) throws(JournalError) {
+        // SQLite's own error for a missing file is a vague "unable to open database file".
+        guard access(path, F_OK) == 0 else {
+            throw .fileNotFound(path: path)
+        }
+        let connection = try JournalError.mapping(path: path) { () throws(SQLiteError) in
+            let connection = try SQLiteConnection(path: path, readOnly: true)
+            try connection.setBusyTimeout(milliseconds: 5000)
+            return connection
+        }
+        switch try JournalSchema.identify(connection, path: path) {
+        case .empty:
+            throw .notAJournal(path: path, reason: "it is an empty SQLite database")
+        case .journal(let version) where version < 1:
+            throw .notAJournal(path: path, reason: "it is a journal whose schema was never created")
+        case .journal:
+            break
+        }
+        self.path = path
+        self.connection = connection
+    }
+
+    /// Every run, oldest first.
+    ///
+    /// - Throws: ``JournalError/Code/sqlite`` if SQLite fails.
+    public func runs() throws(JournalError) -> [JournalRun] {
+        try self.sqlite { () throws(SQLiteError) in
+            let statement = try self.connection.prepare(
+                "SELECT \(JournalReader.runColumns) FROM runs ORDER BY id"
+            )
+            var runs: [JournalRun] = []
+            while try statement.step() {
+                runs.append(JournalReader.run(from: statement))
+            }
+            return runs
+        }
+    }
+
+    /// One run by id.
+    ///
+    /// - Parameter id: The run's id.
+    /// - Returns: The run, or `nil` if there is none with that id.
+    /// - Throws: ``JournalError/Code/sqlite`` if SQLite fails.
+    public func run(id: Int64) throws(JournalError) -> JournalRun? {
+        try self.sqlite { () throws(SQLiteError) in
+            let statement = try self.connection.prepare(
+                "SELECT \(JournalReader.runColumns) FROM runs WHERE id = ?"
+            )
+            try statement.bind(id, at: 1)
+            return try statement.step() ? JournalReader.run(from: statement) : nil
+        }
+    }
+
+    /// The id of the most recent run.
+    ///
+    /// - Returns: The largest run id, or `nil` if the journal has no runs.
+    /// - Throws: ``JournalError/Code/sqlite`` if SQLite fails.
+    public func latestRunID() throws(JournalError) -> Int64? {
+        try self.sqlite { () throws(SQLiteError) in
+            let statement = try self.connection.prepare("SELECT max(id) FROM runs")
+            guard try statement.step(), !statement.isNull(at: 0) else {
+                return nil
+            }
+            return statement.int64(at: 0)
+        }
+    }
+
+    /// The number of events in a run.
+    ///
+    /// - Parameter runID: The run's id.
+    /// - Throws: ``JournalError/Code/sqlite`` if SQLite fails.
+    public func count(runID: Int64) throws(JournalError) -> Int {
+        try self.sqlite { () throws(SQLiteError) in
+            let statement = try self.connection.prepare("SELECT count(*) FROM events WHERE run_id = ?")
+            try statement.bind(runID, at: 1)
+            guard try statement.step() else {
+                return 0
+            }
+            return Int(statement.int64(at: 0))
+        }
+    }
+
+    /// A page of a run's events in `seq` order.
+    ///
+    /// - Parameters:
+    ///   - runID: The run's id.
+    ///   - fromSeq: The smallest `seq` to return.
+    ///   - limit: The largest number of events to return, or `nil` for all.
+    /// - Returns: The events with `seq >= fromSeq`, at most `limit` of them.
+    /// - Throws: ``JournalError/Code/sqlite`` if SQLite fails.
+    public func events(runID: Int64, fromSeq: Int64 = .min, limit: Int? = nil) throws(JournalError) -> [JournalEvent] {
+        try self.sqlite { () throws(SQLiteError) in
+            let statement = try self.prepareEvents(runID: runID, fromSeq: fromSeq, limit: limit)
+            var events: [JournalEvent] = []
+            while try statement.step() {
+                events.append(JournalReader.event(from: statement))
+            }
+            return events
+        }
+    }
+
+    /// Calls `body` with each of a run's events in `seq` order, without loading them all.
+    ///
+    /// The events come from one query, so they are a consistent snapshot even while a writer appends.
+    ///
+    /// - Parameters:
+    ///   - runID: The run's id.
+    ///   - fromSeq: The smallest `seq` to visit.
+    ///   - body: Called once per event; throwing stops the iteration.
+    /// - Throws: ``JournalError`` with code ``JournalError/Code/sqlite`` if SQLite fails, or what `body` throws.
+    public func forEachEvent(
+        runID: Int64,
+        fromSeq: Int64 = .min,
+        _ body: (JournalEvent) throws -> Void
+    ) throws {
+        let statement = try self.sqlite { () throws(SQLiteError) in
+            try self.prepareEvents(runID: runID, fromSeq: fromSeq, limit: nil)
+        }
+        while try self.sqlite({ () throws(SQLiteError) in try statement.step() }) {
+            try body(JournalReader.event(from: statement))
+        }
+    }
+
+    // MARK: Private
+
+    private static let runColumns = "id, started_at, source, scenario, seed, tablecast_version, meta_json"
+
+    private func prepareEvents(runID: Int64, fromSeq: Int64, limit: Int?) throws(SQLiteError) -> SQLiteStatement {
+        let statement = try self.connection.prepare(
+            """
+            SELECT seq, mono_ns, wall_ms, namespace, name, payload FROM events
+            WHERE run_id = ? AND seq >= ? ORDER BY seq LIMIT ?
+            """
+        )
+        try statement.bind(runID, at: 1)
+        try statement.bind(fromSeq, at: 2)
+        // A negative LIMIT means no limit in SQLite.
+        try statement.bind(limit.map { Int64($0) } ?? -1, at: 3)
+        return statement
+    }
+
+    private static func run(from statement: SQLiteStatement) -> JournalRun {
+        JournalRun(
+            id: statement.int64(at: 0),
+            startedAtMillis: statement.int64(at: 1),
+            source: statement.string(at: 2),
+            scenario: statement.isNull(at: 3) ? nil : statement.string(at: 3),
+            seed: statement.isNull(at: 4) ? nil : statement.int64(at: 4),
+            tablecastVersion: statement.string(at: 5),
+            metaJSON: statement.isNull(at: 6) ? nil : statement.string(at: 6)
+        )
+    }
+
+    private static func event(from statement: SQLiteStatement) -> JournalEvent {
+        JournalEvent(
+            seq: statement.int64(at: 0),
+            monoNanos: statement.int64(at: 1),
+            wallMillis: statement.int64(at: 2),
+            namespace: statement.string(at: 3),
+            name: statement.string(at: 4),
+            payload: statement.blob(at: 5)
+        )
+    }
+
+    /// Runs `body`, turning an SQLite error into a ``JournalError`` naming the file.
+    private func sqlite<Result>(_ body: () throws(SQLiteError) -> Result) throws(JournalError) -> Result {
+        try JournalError.mapping(path: self.path, body)
+    }
+}
+
+/// Not `Sendable`: used by one thread at a time (SQLite is opened with `SQLITE_OPEN_NOMUTEX`).
+@available(*, unavailable)
+extension JournalReader: Sendable {}

@@ -1,0 +1,194 @@
+/// Appends events to a journal from any thread, writing them on one dedicated thread.
+///
+/// `append` is O(1): it adds the event to a pending buffer under one lock and wakes the writer thread. The thread,
+/// which alone owns the SQLite connection, takes the whole buffer under the lock and inserts it with one prepared
+/// statement, in transactions of up to `batchSize` rows (WAL, `synchronous=NORMAL`). A crash can therefore lose at
+/// most the batches not yet committed; ``flush()`` waits for them when that matters.
+///
+/// If SQLite fails, the writer stops: the failure is kept (with the extended code, message and SQL), events not
+/// written are counted in ``JournalWriterStatistics/lost``, and every later `append`, `flush` and `close` throws it.
+///
+/// Call ``close()`` to commit everything and release the file. A writer released without `close()` still drains and
+/// closes on its thread, but nobody learns whether that worked.
+public final class JournalWriter: Sendable {
+    /// The journal file.
+    public let path: String
+    /// The id of the run this writer inserted when it opened; every event it writes belongs to it.
+    public let runID: Int64
+    /// The largest number of rows per transaction.
+    public let batchSize: Int
+
+    /// The state shared between appenders and the writer thread.
+    let shared: ConditionLock<SharedState>
+
+    /// Opens (or creates) a journal, records a new run, and starts the writer thread.
+    ///
+    /// - Parameters:
+    ///   - path: The journal file; created if it does not exist.
+    ///   - run: The run to record; its events are the ones appended to this writer.
+    ///   - batchSize: The largest number of rows per transaction; at least 1.
+    /// - Throws: ``JournalError/Code/notAJournal`` if the file is not a tablecast journal (it is left untouched),
+    ///   ``JournalError/Code/newerSchema`` if a newer tablecast wrote it, ``JournalError/Code/sqlite`` if SQLite
+    ///   fails, ``JournalError/Code/system`` if the thread cannot start.
+    public init(path: String, run: RunDescriptor, batchSize: Int = 1000) throws(JournalError) {
+        precondition(batchSize > 0, "batchSize must be at least 1")
+        let connection = try JournalError.mapping(path: path) { () throws(SQLiteError) in
+            let connection = try SQLiteConnection(path: path)
+            try connection.setBusyTimeout(milliseconds: 5000)
+            return connection
+        }
+        // Read-only checks first, so a file that is not a journal is refused before anything writes to it.
+        _ = try JournalSchema.identify(connection, path: path)
+        try JournalError.mapping(path: path) { () throws(SQLiteError) in
+            try connection.execute("PRAGMA journal_mode = WAL")
+            try connection.execute("PRAGMA synchronous = NORMAL")
+        }
+        let runID = try connection.inTransaction(.immediate, mapError: { .sqlite($0, path: path) }) {
+            () throws(JournalError) -> Int64 in
+            // Again under the write lock, in case another process initialized the file in the meantime.
+            let version: Int32 =
+                switch try JournalSchema.identify(connection, path: path) {
+                case .empty: 0
+                case .journal(let version): version
+                }
+            return try JournalError.mapping(path: path) { () throws(SQLiteError) in
+                try JournalSchema.migrate(connection, from: version)
+                return try JournalWriter.insertRun(run, into: connection)
+            }
+        }
+        let insert = try JournalError.mapping(path: path) { () throws(SQLiteError) in
+            let insert = try connection.prepare(
+                """
+                INSERT INTO events(run_id, seq, wall_ms, mono_ns, namespace, name, payload)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """
+            )
+            // reset() keeps bindings, so the run id is bound once for the writer's lifetime.
+            try insert.bind(runID, at: 1)
+            return insert
+        }
+
+        let shared = ConditionLock(SharedState(), conditionCount: 2)
+        self.path = path
+        self.runID = runID
+        self.batchSize = batchSize
+        self.shared = shared
+
+        let session = Session(path: path, batchSize: batchSize, connection: connection, insert: insert)
+        let code = DetachedThread.start {
+            JournalWriter.runThread(session: session, shared: shared)
+        }
+        guard code == 0 else {
+            throw .system("pthread_create", errno: code, path: path)
+        }
+    }
+
+    deinit {
+        // The thread holds its own reference to the shared state: asking it to stop is enough.
+        self.shared.withLock { $0.closeRequested = true }
+        self.shared.signal(.work)
+    }
+
+    /// Queues one event for writing.
+    ///
+    /// O(1) under one lock; safe to call from an event loop.
+    ///
+    /// - Parameter event: The event, with a `seq` unique within the run.
+    /// - Throws: The writer's failure if it has failed, or ``JournalError/Code/closed`` after ``close()``.
+    public func append(_ event: JournalEvent) throws(JournalError) {
+        try self.shared.withLock { (state) throws(JournalError) in
+            try state.checkOpen(path: self.path)
+            state.pending.append(event)
+            state.appended += 1
+        }
+        self.shared.signal(.work)
+    }
+
+    /// Queues several events for writing, all under one lock.
+    ///
+    /// - Parameter events: The events, in order, each with a `seq` unique within the run.
+    /// - Throws: The writer's failure if it has failed, or ``JournalError/Code/closed`` after ``close()``.
+    public func append(contentsOf events: [JournalEvent]) throws(JournalError) {
+        try self.shared.withLock { (state) throws(JournalError) in
+            try state.checkOpen(path: self.path)
+            state.pending.append(contentsOf: events)
+            state.appended += events.count
+        }
+        self.shared.signal(.work)
+    }
+
+    /// Blocks until every event appended before this call is committed.
+    ///
+    /// This blocks the calling thread: never call it from an event loop or the cooperative pool.
+    ///
+    /// - Throws: The writer's failure if it has failed (now or while waiting), or ``JournalError/Code/closed`` after
+    ///   ``close()``.
+    public func flush() throws(JournalError) {
+        let path = self.path
+        let target = try self.shared.withLock { (state) throws(JournalError) in
+            try state.checkOpen(path: path)
+            return state.appended
+        }
+        try self.shared.withLock(
+            waitingOn: .progress,
+            until: { $0.committed >= target || $0.failure != nil || $0.threadFinished }
+        ) { (state) throws(JournalError) in
+            if let failure = state.failure {
+                throw failure
+            }
+            guard state.committed >= target else {
+                throw .closed(path: path)
+            }
+        }
+    }
+
+    /// Commits everything appended, stops the thread and closes the database.
+    ///
+    /// Idempotent. Blocks the calling thread until the thread has finished: never call it from an event loop.
+    ///
+    /// - Throws: The writer's failure, if it failed at any point; every call throws it.
+    public func close() throws(JournalError) {
+        self.shared.withLock { $0.closeRequested = true }
+        self.shared.signal(.work)
+        try self.shared.withLock(waitingOn: .progress, until: { $0.threadFinished }) { (state) throws(JournalError) in
+            if let failure = state.failure {
+                throw failure
+            }
+        }
+    }
+
+    /// A snapshot of the writer's progress.
+    public var statistics: JournalWriterStatistics {
+        self.shared.withLock { state in
+            JournalWriterStatistics(
+                appended: state.appended,
+                committed: state.committed,
+                lost: state.lost,
+                lastCommittedSeq: state.lastCommittedSeq,
+                lastCommitNanos: state.lastCommitNanos,
+                failure: state.failure
+            )
+        }
+    }
+
+    /// Inserts the run row and returns its id.
+    private static func insertRun(
+        _ run: RunDescriptor,
+        into connection: SQLiteConnection
+    ) throws(SQLiteError) -> Int64 {
+        let statement = try connection.prepare(
+            """
+            INSERT INTO runs(started_at, source, scenario, seed, tablecast_version, meta_json)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """
+        )
+        try statement.bind(run.startedAtMillis, at: 1)
+        try statement.bind(run.source, at: 2)
+        try statement.bind(run.scenario, at: 3)
+        try statement.bind(run.seed, at: 4)
+        try statement.bind(run.tablecastVersion, at: 5)
+        try statement.bind(run.metaJSON, at: 6)
+        try statement.step()
+        return connection.lastInsertRowID
+    }
+}

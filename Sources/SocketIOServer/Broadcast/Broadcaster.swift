@@ -1,0 +1,95 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import SocketIOProtocol
+
+/// Fans encoded events out to every subscribed session, one batch per event loop.
+///
+/// Events arrive already encoded (one ``EngineIOFrame`` each) with increasing sequence numbers. Each event loop has
+/// a ``LoopBroadcaster`` that collects what was published since its last flush; the flush runs on the loop, turns the
+/// batch into one coalesced buffer of WebSocket frames, and gives every subscriber on that loop one write and one
+/// flush. A batch is whatever accumulated while the loop was busy: at low rates every event leaves at once, at high
+/// rates the batching is what keeps the cost per delivery low.
+///
+/// A small ring of recent events lets a session that moves between loops (the polling-to-WebSocket upgrade) pick up
+/// exactly where it left off.
+public final class Broadcaster: Sendable {
+    /// The events kept for sessions that change loops; far more than a loop switch can ever miss.
+    public static let ringCapacity = 16_384
+
+    let loops: [LoopBroadcaster]
+    private let ring: NIOLockedValueBox<EventRing>
+    private let subscriberCount = NIOLockedValueBox(0)
+
+    /// - Parameters:
+    ///   - group: the event loops that serve connections; every one gets its own loop broadcaster.
+    ///   - maxBatchEvents: the most events one flush takes, so that a flush never monopolises its loop.
+    public init(group: any EventLoopGroup, maxBatchEvents: Int = 64) {
+        self.loops = group.makeIterator().map { LoopBroadcaster(eventLoop: $0, maxBatchEvents: maxBatchEvents) }
+        self.ring = NIOLockedValueBox(EventRing(capacity: Self.ringCapacity))
+    }
+
+    /// The number of sessions currently subscribed.
+    public var subscribers: Int { self.subscriberCount.withLockedValue { $0 } }
+
+    /// The sequence number of the last event published, or 0.
+    public var lastSeq: Int64 { self.ring.withLockedValue { $0.lastSeq } }
+
+    /// Publishes one encoded event. Callers serialise calls and pass increasing `seq` values: delivery order is call
+    /// order.
+    public func publish(seq: Int64, frame: EngineIOFrame) {
+        self.ring.withLockedValue { $0.append(seq: seq, frame: frame) }
+        for loop in self.loops {
+            loop.enqueue(BroadcastEvent(seq: seq, frame: frame))
+        }
+    }
+
+    /// Events with `seq` in `range`, from the ring; `nil` when some of them are no longer kept.
+    func recentEvents(in range: ClosedRange<Int64>) -> [BroadcastEvent]? {
+        self.ring.withLockedValue { $0.events(in: range) }
+    }
+
+    func loopBroadcaster(for eventLoop: any EventLoop) -> LoopBroadcaster {
+        for loop in self.loops where loop.eventLoop === eventLoop {
+            return loop
+        }
+        // An event loop outside the group (a test's own loop): fall back to the first one, correct but slower.
+        return self.loops[0]
+    }
+
+    func subscriberAdded() { self.subscriberCount.withLockedValue { $0 += 1 } }
+    func subscriberRemoved() { self.subscriberCount.withLockedValue { $0 -= 1 } }
+}
+
+/// One published event.
+struct BroadcastEvent: Sendable {
+    var seq: Int64
+    var frame: EngineIOFrame
+}
+
+/// A fixed-capacity ring of the most recent events, indexed by sequence number.
+struct EventRing: Sendable {
+    private var storage: [BroadcastEvent?]
+    private(set) var lastSeq: Int64 = 0
+    private var count = 0
+
+    init(capacity: Int) {
+        self.storage = Array(repeating: nil, count: capacity)
+    }
+
+    mutating func append(seq: Int64, frame: EngineIOFrame) {
+        if self.count > 0, seq != self.lastSeq + 1 {
+            // A gap in the sequence: forget what was kept, so lookups never return a partial range.
+            self.count = 0
+        }
+        self.storage[Int(seq % Int64(self.storage.count))] = BroadcastEvent(seq: seq, frame: frame)
+        self.lastSeq = seq
+        self.count = min(self.count + 1, self.storage.count)
+    }
+
+    func events(in range: ClosedRange<Int64>) -> [BroadcastEvent]? {
+        guard range.upperBound <= self.lastSeq, range.lowerBound > self.lastSeq - Int64(self.count) else {
+            return nil
+        }
+        return range.map { self.storage[Int($0 % Int64(self.storage.count))]! }
+    }
+}

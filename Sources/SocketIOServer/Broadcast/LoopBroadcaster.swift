@@ -1,0 +1,151 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import SocketIOProtocol
+
+/// Something that receives broadcast batches on its event loop: a WebSocket connection or a polling session.
+protocol BroadcastSubscriber: AnyObject {
+    /// Delivers `batch.events[index...]`. Called on the loop the subscriber registered with.
+    func deliver(_ batch: BroadcastBatch, from index: Int)
+}
+
+/// The events one flush hands to the subscribers of one loop, with their WebSocket framing built once.
+final class BroadcastBatch {
+    let events: ArraySlice<BroadcastEvent>
+
+    init(events: ArraySlice<BroadcastEvent>) {
+        self.events = events
+    }
+
+    /// All events as consecutive WebSocket frames in one buffer, and where each frame starts.
+    lazy var webSocketFrames: (buffer: ByteBuffer, offsets: [Int]) = {
+        var size = 0
+        for event in self.events {
+            size += event.frame.bytes.readableBytes + 10
+        }
+        var buffer = ByteBufferAllocator().buffer(capacity: size)
+        var offsets: [Int] = []
+        offsets.reserveCapacity(self.events.count)
+        for event in self.events {
+            offsets.append(buffer.writerIndex)
+            buffer.writeWebSocketFrame(event.frame)
+        }
+        return (buffer, offsets)
+    }()
+
+    /// The frames from `index` on, as one buffer sharing the batch's storage.
+    func webSocketBytes(from index: Int) -> ByteBuffer {
+        let (buffer, offsets) = self.webSocketFrames
+        let start = offsets[index - self.events.startIndex]
+        return buffer.getSlice(at: start, length: buffer.writerIndex - start)!
+    }
+}
+
+/// The broadcast state of one event loop: the events published since its last flush, and its subscribers.
+final class LoopBroadcaster: Sendable {
+    let eventLoop: any EventLoop
+    private let maxBatchEvents: Int
+    private let pending = NIOLockedValueBox(Pending())
+    private let confined: NIOLoopBoundBox<Confined>
+
+    private struct Pending {
+        var events: [BroadcastEvent] = []
+        var flushScheduled = false
+    }
+
+    /// State touched only on `eventLoop`.
+    private struct Confined {
+        var subscribers: [ObjectIdentifier: Subscription] = [:]
+        var flushedUpTo: Int64 = 0
+    }
+
+    private struct Subscription {
+        let subscriber: any BroadcastSubscriber
+        var nextSeq: Int64
+    }
+
+    init(eventLoop: any EventLoop, maxBatchEvents: Int) {
+        self.eventLoop = eventLoop
+        self.maxBatchEvents = maxBatchEvents
+        self.confined = NIOLoopBoundBox.makeBoxSendingValue(Confined(), eventLoop: eventLoop)
+    }
+
+    /// Adds an event to the next flush, scheduling one if none is pending. Thread-safe.
+    func enqueue(_ event: BroadcastEvent) {
+        let schedule = self.pending.withLockedValue { pending in
+            pending.events.append(event)
+            if pending.flushScheduled { return false }
+            pending.flushScheduled = true
+            return true
+        }
+        if schedule {
+            self.eventLoop.execute { self.flush() }
+        }
+    }
+
+    private func flush() {
+        let events = self.pending.withLockedValue { pending in
+            pending.flushScheduled = false
+            let events = pending.events
+            pending.events.removeAll(keepingCapacity: true)
+            return events
+        }
+        guard let lastSeq = events.last?.seq else { return }
+        var start = events.startIndex
+        while start < events.endIndex {
+            let end = min(start + self.maxBatchEvents, events.endIndex)
+            self.deliver(BroadcastBatch(events: events[start..<end]))
+            start = end
+        }
+        self.confined.value.flushedUpTo = lastSeq
+    }
+
+    private func deliver(_ batch: BroadcastBatch) {
+        guard let lastSeq = batch.events.last?.seq else { return }
+        // Copy the subscriptions out: a delivery may close a connection, which unsubscribes it.
+        let subscriptions = self.confined.value.subscribers
+        for (key, subscription) in subscriptions where subscription.nextSeq <= lastSeq {
+            let index: Int
+            if let first = batch.events.first, subscription.nextSeq <= first.seq {
+                index = batch.events.startIndex
+            } else {
+                index = batch.events.startIndex + Int(subscription.nextSeq - batch.events.first!.seq)
+            }
+            self.confined.value.subscribers[key]?.nextSeq = lastSeq + 1
+            subscription.subscriber.deliver(batch, from: index)
+        }
+    }
+
+    /// Subscribes on this loop. Must be called on `eventLoop`.
+    /// - Parameters:
+    ///   - after: the last sequence number the subscriber already has; `nil` for "from now on".
+    /// - Returns: `false` if events after `after` are no longer available (the caller closes the session).
+    func subscribe(_ subscriber: any BroadcastSubscriber, after: Int64?, broadcaster: Broadcaster) -> Bool {
+        self.eventLoop.preconditionInEventLoop()
+        let key = ObjectIdentifier(subscriber)
+        let flushedUpTo = self.confined.value.flushedUpTo
+        var nextSeq: Int64
+        if let after {
+            nextSeq = after + 1
+            if after < flushedUpTo {
+                guard let missed = broadcaster.recentEvents(in: (after + 1)...flushedUpTo) else { return false }
+                subscriber.deliver(BroadcastBatch(events: missed[...]), from: 0)
+                nextSeq = flushedUpTo + 1
+            }
+        } else {
+            nextSeq = broadcaster.lastSeq + 1
+        }
+        if self.confined.value.subscribers.updateValue(Subscription(subscriber: subscriber, nextSeq: nextSeq),
+                                                       forKey: key) == nil {
+            broadcaster.subscriberAdded()
+        }
+        return true
+    }
+
+    /// Removes a subscriber. Must be called on `eventLoop`.
+    func unsubscribe(_ subscriber: any BroadcastSubscriber, broadcaster: Broadcaster) {
+        self.eventLoop.preconditionInEventLoop()
+        if self.confined.value.subscribers.removeValue(forKey: ObjectIdentifier(subscriber)) != nil {
+            broadcaster.subscriberRemoved()
+        }
+    }
+}

@@ -1,0 +1,476 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import SocketIOProtocol
+
+/// What the layer above an Engine.IO session (Socket.IO, or the plain echo server) implements.
+public protocol EngineSessionDelegate: AnyObject, Sendable {
+    /// A `message` packet arrived, text or binary.
+    func session(_ session: EngineSession, didReceive packet: EngineIOPacket)
+    /// The session closed; no more packets arrive.
+    func session(_ session: EngineSession, didCloseWith reason: EngineIOSessionStateMachine.CloseReason)
+}
+
+/// One Engine.IO session: the driver around ``EngineIOSessionStateMachine``.
+///
+/// All state sits behind one lock; actions run outside it. Timers run on the session's home loop (the loop of the
+/// connection that opened it). The session is also a broadcast subscriber while it polls; once upgraded, its
+/// ``WebSocketTransport`` subscribes instead.
+public final class EngineSession: Sendable {
+    public typealias CloseReason = EngineIOSessionStateMachine.CloseReason
+
+    /// The session id (`sid`).
+    public let id: String
+    /// The loop that runs this session's timers.
+    public let homeLoop: any EventLoop
+    let server: EngineServer
+    private let state: NIOLockedValueBox<State>
+
+    private struct State {
+        var machine: EngineIOSessionStateMachine
+        var nextPollID: UInt64 = 1
+        var heldPolls: [UInt64: EventLoopPromise<[EngineIOFrame]>] = [:]
+        var webSocket: WebSocketTransport?
+        var probe: WebSocketTransport?
+        var pingTask: Scheduled<Void>?
+        var pongTimeoutTask: Scheduled<Void>?
+        var upgradeTimeoutTask: Scheduled<Void>?
+        var delegate: (any EngineSessionDelegate)?
+        var broadcast: BroadcastState = .none
+        var queuedBytes = 0
+    }
+
+    private enum BroadcastState {
+        case none
+        /// Polling: the session itself is subscribed on its home loop and has every event up to `lastDelivered`.
+        case polling(lastDelivered: Int64)
+        /// WebSocket: the transport is subscribed on its channel's loop.
+        case webSocket(WebSocketTransport)
+    }
+
+    init(id: String, homeLoop: any EventLoop, server: EngineServer, webSocket: WebSocketTransport?) {
+        self.id = id
+        self.homeLoop = homeLoop
+        self.server = server
+        var state = State(machine: EngineIOSessionStateMachine(transport: webSocket == nil ? .polling : .websocket))
+        state.webSocket = webSocket
+        self.state = NIOLockedValueBox(state)
+    }
+
+    var logger: Logger { self.server.logger }
+
+    /// The transport in use, or `nil` once closed.
+    public var transport: EngineIOSessionStateMachine.Transport? {
+        self.state.withLockedValue { $0.machine.transport }
+    }
+
+    func setDelegate(_ delegate: any EngineSessionDelegate) {
+        self.state.withLockedValue { $0.delegate = delegate }
+    }
+
+    // MARK: Sending
+
+    /// Sends frames to the client, in order, on whichever transport the session uses now.
+    public func send(_ frames: [EngineIOFrame]) {
+        var overflow = false
+        let action = self.state.withLockedValue { state in
+            let action = state.machine.send(frames)
+            if case .queued = action {
+                state.queuedBytes += frames.reduce(0) { $0 + $1.bytes.readableBytes }
+                overflow = state.queuedBytes > self.server.maxBacklogBytes
+            }
+            return action
+        }
+        self.perform(action)
+        if overflow {
+            self.close(reason: .slowConsumer)
+        }
+    }
+
+    public func send(_ frame: EngineIOFrame) {
+        self.send([frame])
+    }
+
+    private func perform(_ action: EngineIOSessionStateMachine.SendAction) {
+        switch action {
+        case .queued, .dropped:
+            break
+        case .write(let frames):
+            self.state.withLockedValue { $0.webSocket }?.write(frames)
+        case .completePoll(let id, let frames):
+            let promise = self.state.withLockedValue { state in
+                state.queuedBytes = 0
+                return state.heldPolls.removeValue(forKey: id)
+            }
+            promise?.succeed(frames)
+        }
+    }
+
+    // MARK: Long-polling
+
+    enum PollOutcome {
+        case frames([EngineIOFrame])
+        case error(EngineIOServerError)
+    }
+
+    /// A polling GET: answers at once, or holds it until frames are sent or the session closes.
+    func poll(on channel: any Channel) -> EventLoopFuture<PollOutcome> {
+        var held: EventLoopPromise<[EngineIOFrame]>?
+        var pollID: UInt64 = 0
+        let action = self.state.withLockedValue { state in
+            pollID = state.nextPollID
+            state.nextPollID += 1
+            let action = state.machine.pollRequested(id: pollID)
+            switch action {
+            case .respond:
+                state.queuedBytes = 0
+            case .hold:
+                let promise = self.homeLoop.makePromise(of: [EngineIOFrame].self)
+                state.heldPolls[pollID] = promise
+                held = promise
+            case .reject, .rejectAndClose:
+                break
+            }
+            return action
+        }
+        switch action {
+        case .respond(let frames):
+            return channel.eventLoop.makeSucceededFuture(.frames(frames))
+        case .reject(let error):
+            return channel.eventLoop.makeSucceededFuture(.error(error))
+        case .rejectAndClose(let error, let reason):
+            self.close(reason: reason)
+            return channel.eventLoop.makeSucceededFuture(.error(error))
+        case .hold:
+            self.server.watch(channel: channel, session: self, pollID: pollID)
+            return held!.futureResult.map { .frames($0) }
+        }
+    }
+
+    /// The connection of a held GET closed before the GET was answered.
+    func pollAborted(id: UInt64) {
+        let mustClose = self.state.withLockedValue { $0.machine.pollAborted(id: id) }
+        if mustClose {
+            self.close(reason: .pollAborted)
+        }
+    }
+
+    enum PostOutcome {
+        case ok
+        case error(EngineIOServerError)
+    }
+
+    /// A polling POST whose body has been read.
+    func post(body: ByteBuffer) -> PostOutcome {
+        let action = self.state.withLockedValue { $0.machine.postStarted() }
+        switch action {
+        case .reject(let error):
+            return .error(error)
+        case .rejectAndClose(let error, let reason):
+            self.close(reason: reason)
+            return .error(error)
+        case .accept:
+            break
+        }
+        defer { self.state.withLockedValue { $0.machine.postFinished() } }
+        let packets: [EngineIOPacket]
+        do {
+            packets = try EngineIOPacket.decodePayload(body)
+        } catch {
+            self.logger.debug("closing session: \(error)", metadata: ["sid": "\(self.id)"])
+            self.close(reason: .parseError)
+            return .error(.badRequest)
+        }
+        for packet in packets {
+            self.receive(packet)
+        }
+        return .ok
+    }
+
+    // MARK: Receiving
+
+    /// Handles one packet from the client on the session's transport.
+    func receive(_ packet: EngineIOPacket) {
+        switch packet.type {
+        case .message:
+            self.state.withLockedValue { $0.delegate }?.session(self, didReceive: packet)
+        case .pong:
+            self.pongReceived()
+        case .close:
+            self.close(reason: .clientClose)
+        case .ping:
+            // Engine.IO v4 clients never ping: the reference server treats it as an error.
+            self.logger.debug("closing session: ping from client", metadata: ["sid": "\(self.id)"])
+            self.close(reason: .parseError)
+        case .open, .upgrade, .noop:
+            break
+        }
+    }
+
+    // MARK: Heartbeat
+
+    func startHeartbeat() {
+        self.schedulePing()
+    }
+
+    private func schedulePing() {
+        let interval = TimeAmount.milliseconds(Int64(self.server.configuration.pingInterval))
+        let task = self.homeLoop.scheduleTask(in: interval) { self.pingDue() }
+        let closed = self.state.withLockedValue { state in
+            state.pingTask?.cancel()
+            state.pingTask = task
+            return state.machine.isClosed
+        }
+        if closed {
+            task.cancel()
+        }
+    }
+
+    private func pingDue() {
+        let timeout = TimeAmount.milliseconds(Int64(self.server.configuration.pingTimeout))
+        let task = self.homeLoop.scheduleTask(in: timeout) { self.pongTimeoutElapsed() }
+        let action = self.state.withLockedValue { state in
+            state.pongTimeoutTask?.cancel()
+            state.pongTimeoutTask = task
+            return state.machine.pingDue()
+        }
+        self.perform(action)
+    }
+
+    private func pongTimeoutElapsed() {
+        if self.state.withLockedValue({ $0.machine.pingTimeoutElapsed() }) {
+            self.close(reason: .pingTimeout)
+        }
+    }
+
+    private func pongReceived() {
+        let wasAwaiting = self.state.withLockedValue { state in
+            let wasAwaiting = state.machine.pongReceived()
+            if wasAwaiting {
+                state.pongTimeoutTask?.cancel()
+                state.pongTimeoutTask = nil
+            }
+            return wasAwaiting
+        }
+        if wasAwaiting {
+            self.schedulePing()
+        }
+    }
+
+    // MARK: Upgrade
+
+    /// A WebSocket for this session completed its handshake.
+    /// - Returns: whether it may go on probing; `false` when the session already upgraded or is probing.
+    func attachProbe(_ transport: WebSocketTransport) -> Bool {
+        self.state.withLockedValue { state in
+            guard state.machine.transport == .polling, state.probe == nil else { return false }
+            state.probe = transport
+            return true
+        }
+    }
+
+    /// `2probe` arrived on the probing WebSocket.
+    func probeReceived(from transport: WebSocketTransport) -> Bool {
+        let timeout = TimeAmount.milliseconds(Int64(self.server.configuration.upgradeTimeout))
+        let task = self.homeLoop.scheduleTask(in: timeout) { self.upgradeAbandoned(by: transport, timedOut: true) }
+        var poll: EventLoopPromise<[EngineIOFrame]>?
+        let accepted = self.state.withLockedValue { state -> Bool in
+            guard state.probe === transport else { return false }
+            switch state.machine.probeReceived() {
+            case .refuse:
+                return false
+            case .acceptProbe(let completePoll):
+                if let completePoll {
+                    poll = state.heldPolls.removeValue(forKey: completePoll)
+                }
+                state.upgradeTimeoutTask = task
+                return true
+            }
+        }
+        guard accepted else {
+            task.cancel()
+            return false
+        }
+        transport.write([.probeResponse])
+        poll?.succeed([.noop])
+        return true
+    }
+
+    /// `5` arrived on the probing WebSocket: switch transports. Runs on the WebSocket's loop.
+    func upgradeReceived(from transport: WebSocketTransport) -> Bool {
+        var poll: EventLoopPromise<[EngineIOFrame]>?
+        var resubscribeAfter: Int64?
+        let flush = self.state.withLockedValue { state -> [EngineIOFrame]? in
+            guard state.probe === transport else { return nil }
+            switch state.machine.upgradeReceived() {
+            case .refuse:
+                return nil
+            case .upgrade(let flush, let completePoll):
+                if let completePoll {
+                    poll = state.heldPolls.removeValue(forKey: completePoll)
+                }
+                state.upgradeTimeoutTask?.cancel()
+                state.upgradeTimeoutTask = nil
+                state.probe = nil
+                state.webSocket = transport
+                state.queuedBytes = 0
+                if case .polling(let lastDelivered) = state.broadcast {
+                    resubscribeAfter = lastDelivered
+                    state.broadcast = .webSocket(transport)
+                }
+                return flush
+            }
+        }
+        guard let flush else { return false }
+        poll?.succeed([.noop])
+        transport.write(flush)
+        if let resubscribeAfter, let broadcaster = self.server.broadcaster {
+            let oldLoop = broadcaster.loopBroadcaster(for: self.homeLoop)
+            oldLoop.eventLoop.execute { oldLoop.unsubscribe(self, broadcaster: broadcaster) }
+            if !transport.subscribe(to: broadcaster, after: resubscribeAfter) {
+                self.logger.warning("upgrade lost broadcast events; closing", metadata: ["sid": "\(self.id)"])
+                self.close(reason: .slowConsumer)
+            }
+        }
+        return true
+    }
+
+    /// The probing WebSocket closed, misbehaved or timed out; the session goes on polling.
+    func upgradeAbandoned(by transport: WebSocketTransport, timedOut: Bool = false) {
+        let wasProbe = self.state.withLockedValue { state -> Bool in
+            guard state.probe === transport else { return false }
+            state.probe = nil
+            state.upgradeTimeoutTask?.cancel()
+            state.upgradeTimeoutTask = nil
+            state.machine.upgradeAbandoned()
+            return true
+        }
+        if wasProbe, timedOut {
+            transport.close()
+        }
+    }
+
+    /// The active WebSocket closed.
+    func webSocketClosed(_ transport: WebSocketTransport) {
+        let isActive = self.state.withLockedValue { $0.webSocket === transport }
+        if isActive {
+            self.close(reason: .transportClose)
+        } else {
+            self.upgradeAbandoned(by: transport)
+        }
+    }
+
+    // MARK: Broadcast
+
+    /// Starts receiving broadcast events from now on (a client joined the broadcast namespace).
+    public func subscribeToBroadcast() {
+        guard let broadcaster = self.server.broadcaster else { return }
+        let target = self.state.withLockedValue { state -> WebSocketTransport?? in
+            guard case .none = state.broadcast, !state.machine.isClosed else { return .none }
+            if let webSocket = state.webSocket {
+                state.broadcast = .webSocket(webSocket)
+                return .some(webSocket)
+            }
+            state.broadcast = .polling(lastDelivered: broadcaster.lastSeq)
+            return .some(nil)
+        }
+        switch target {
+        case .none:
+            return
+        case .some(.some(let webSocket)):
+            _ = webSocket.subscribe(to: broadcaster, after: nil)
+        case .some(.none):
+            let loop = broadcaster.loopBroadcaster(for: self.homeLoop)
+            loop.eventLoop.execute {
+                // Start after what the session had when it joined: anything later is delivered.
+                let after = self.state.withLockedValue { state -> Int64? in
+                    if case .polling(let lastDelivered) = state.broadcast { return lastDelivered }
+                    return nil
+                }
+                if let after, !loop.subscribe(self, after: after, broadcaster: broadcaster) {
+                    self.close(reason: .slowConsumer)
+                }
+            }
+        }
+    }
+
+    /// Stops receiving broadcast events (the client left the namespace, or the session closed).
+    public func unsubscribeFromBroadcast() {
+        guard let broadcaster = self.server.broadcaster else { return }
+        let previous = self.state.withLockedValue { state in
+            let previous = state.broadcast
+            state.broadcast = .none
+            return previous
+        }
+        switch previous {
+        case .none:
+            break
+        case .polling:
+            let loop = broadcaster.loopBroadcaster(for: self.homeLoop)
+            loop.eventLoop.execute { loop.unsubscribe(self, broadcaster: broadcaster) }
+        case .webSocket(let transport):
+            transport.unsubscribe(from: broadcaster)
+        }
+    }
+
+    // MARK: Closing
+
+    /// Closes the session: answers a held poll with a close packet, closes the WebSocket, tells the delegate.
+    public func close(reason: CloseReason) {
+        var polls: [EventLoopPromise<[EngineIOFrame]>] = []
+        var transports: [WebSocketTransport] = []
+        var delegate: (any EngineSessionDelegate)?
+        let action = self.state.withLockedValue { state in
+            let action = state.machine.close()
+            guard action != .none else { return action }
+            polls = Array(state.heldPolls.values)
+            state.heldPolls.removeAll()
+            transports = [state.webSocket, state.probe].compactMap { $0 }
+            state.probe = nil
+            for task in [state.pingTask, state.pongTimeoutTask, state.upgradeTimeoutTask] {
+                task?.cancel()
+            }
+            delegate = state.delegate
+            state.delegate = nil
+            return action
+        }
+        guard action != .none else { return }
+        self.logger.debug("session closed", metadata: ["sid": "\(self.id)", "reason": "\(reason.rawValue)"])
+        self.unsubscribeFromBroadcast()
+        for poll in polls {
+            poll.succeed([.close])
+        }
+        for transport in transports {
+            transport.close()
+        }
+        self.server.remove(self)
+        delegate?.session(self, didCloseWith: reason)
+    }
+}
+
+extension EngineSession: BroadcastSubscriber {
+    /// Broadcast events for a polling session: queued for (or answering) the next GET.
+    func deliver(_ batch: BroadcastBatch, from index: Int) {
+        let events = batch.events[index...]
+        guard let last = events.last?.seq else { return }
+        var overflow = false
+        let action = self.state.withLockedValue { state -> EngineIOSessionStateMachine.SendAction? in
+            // Once upgraded, the WebSocket transport is the subscriber: late polling deliveries are dropped.
+            guard case .polling = state.broadcast, state.machine.transport == .polling else { return nil }
+            state.broadcast = .polling(lastDelivered: last)
+            let frames = events.map(\.frame)
+            let action = state.machine.send(frames)
+            if case .queued = action {
+                state.queuedBytes += frames.reduce(0) { $0 + $1.bytes.readableBytes }
+                overflow = state.queuedBytes > self.server.maxBacklogBytes
+            }
+            return action
+        }
+        if let action {
+            self.perform(action)
+        }
+        if overflow {
+            self.close(reason: .slowConsumer)
+        }
+    }
+}

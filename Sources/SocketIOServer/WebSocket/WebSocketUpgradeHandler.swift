@@ -1,0 +1,227 @@
+import HTTPTypes
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+import NIOWebSocket
+import SocketIOProtocol
+
+/// Upgrades Engine.IO WebSocket requests on any request of an HTTP/1.1 connection, and passes every other request on.
+///
+/// It sits in Hummingbird's HTTP pipeline, right after the HTTP codec. SwiftNIO's own upgrade handler only looks at
+/// the first request of a connection, but clients that pool connections (aiohttp, which python-socketio's asyncio
+/// client uses) send the upgrade on a connection that has already carried polling requests. On an upgrade this
+/// handler verifies the request as the reference server does, answers `101`, and replaces the HTTP handlers with
+/// the WebSocket ones; Hummingbird's handler at the tail of the pipeline then sees no more requests and ends with the
+/// connection.
+final class WebSocketUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let servers: [EngineServer]
+    private var state: State = .idle
+
+    private enum State {
+        case idle
+        case passing
+        case upgrading(HTTPRequest, EngineServer)
+        case upgraded
+    }
+
+    init(servers: [EngineServer]) {
+        self.servers = servers
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = self.unwrapInboundIn(data)
+        switch (self.state, part) {
+        case (.idle, .head(let request)):
+            if let server = self.upgradeTarget(request) {
+                self.state = .upgrading(request, server)
+            } else {
+                self.state = .passing
+                context.fireChannelRead(data)
+            }
+        case (.passing, .end):
+            self.state = .idle
+            context.fireChannelRead(data)
+        case (.passing, _), (.idle, _):
+            context.fireChannelRead(data)
+        case (.upgrading(let request, let server), .end):
+            self.state = .upgraded
+            self.upgrade(context: context, request: request, server: server)
+        case (.upgrading, _), (.upgraded, _):
+            break
+        }
+    }
+
+    private func upgradeTarget(_ request: HTTPRequest) -> EngineServer? {
+        guard request.method == .get, let upgrade = request.headerFields[.upgrade],
+            upgrade.lowercased() == "websocket"
+        else { return nil }
+        let path = EngineIOQuery.path(of: request.path ?? "")
+        return self.servers.first { $0.matches(path: path) }
+    }
+
+    private func upgrade(context: ChannelHandlerContext, request: HTTPRequest, server: EngineServer) {
+        let query = EngineIOQuery.parameters(of: request.path ?? "")
+        let target: EngineServer.WebSocketTarget
+        switch server.verifyWebSocket(query: query) {
+        case .failure(let error):
+            self.reject(context: context, error: error)
+            return
+        case .success(let verified):
+            target = verified
+        }
+        var headers = HTTPHeaders()
+        for field in request.headerFields {
+            headers.add(name: field.name.rawName, value: field.value)
+        }
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: request.path ?? "/", headers: headers)
+        let upgrader = NIOWebSocketServerUpgrader(
+            shouldUpgrade: { channel, _ in channel.eventLoop.makeSucceededFuture(HTTPHeaders()) },
+            upgradePipelineHandler: { channel, _ in channel.eventLoop.makeSucceededVoidFuture() }
+        )
+        upgrader.buildUpgradeResponse(channel: context.channel, upgradeRequest: head, initialResponseHeaders: [:])
+            .assumeIsolated()
+            .whenComplete { result in
+                switch result {
+                case .failure:
+                    self.reject(context: context, error: .badRequest)
+                case .success(let responseHeaders):
+                    do {
+                        try self.switchToWebSocket(
+                            context: context,
+                            responseHeaders: responseHeaders,
+                            server: server,
+                            target: target
+                        )
+                    } catch {
+                        server.logger.error("WebSocket upgrade failed: \(error)")
+                        context.close(promise: nil)
+                    }
+                }
+            }
+    }
+
+    private func switchToWebSocket(
+        context: ChannelHandlerContext,
+        responseHeaders: HTTPHeaders,
+        server: EngineServer,
+        target: EngineServer.WebSocketTarget
+    ) throws {
+        var fields = HTTPFields()
+        for header in responseHeaders {
+            if let name = HTTPField.Name(header.name) {
+                fields.append(HTTPField(name: name, value: header.value))
+            }
+        }
+        context.writeAndFlush(self.wrapOutboundOut(.head(HTTPResponse(status: .switchingProtocols,
+                                                                        headerFields: fields))), promise: nil)
+
+        let pipeline = context.pipeline.syncOperations
+        let rawWriter = RawFrameWriter()
+        try pipeline.addHandler(rawWriter, position: .first)
+        let transport = WebSocketTransport(
+            channel: context.channel,
+            writer: try pipeline.context(handler: rawWriter),
+            maxBacklogBytes: server.maxBacklogBytes
+        )
+        let maxFrameSize = max(server.configuration.maxPayload, 1 << 14)
+        let handlers: [any ChannelHandler] = [
+            WebSocketFrameEncoder(),
+            ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxFrameSize)),
+            WebSocketProtocolErrorHandler(),
+            NIOWebSocketFrameAggregator(
+                minNonFinalFragmentSize: 0,
+                maxAccumulatedFrameCount: 1024,
+                maxAccumulatedFrameSize: maxFrameSize
+            ),
+            WebSocketConnectionHandler(server: server, transport: transport, target: target),
+        ]
+        var previous: any ChannelHandler = self
+        for handler in handlers {
+            try pipeline.addHandler(handler, position: .after(previous))
+            previous = handler
+        }
+        // The HTTP handlers go: from now on the bytes on this connection are WebSocket frames.
+        let encoder = try pipeline.context(handlerType: HTTPResponseEncoder.self)
+        let decoder = try pipeline.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self)
+        let codec = try pipeline.context(handlerType: HTTP1ToHTTPServerCodec.self)
+        pipeline.removeHandler(context: codec, promise: nil)
+        pipeline.removeHandler(context: encoder, promise: nil)
+        pipeline.removeHandler(context: decoder, promise: nil)
+        pipeline.removeHandler(context: context, promise: nil)
+    }
+
+    private func reject(context: ChannelHandlerContext, error: EngineIOServerError) {
+        let body = ByteBuffer(string: error.jsonBody)
+        let response = HTTPResponse(
+            status: .badRequest,
+            headerFields: [
+                .contentType: "application/json",
+                .contentLength: String(body.readableBytes),
+                .connection: "close",
+            ]
+        )
+        context.write(self.wrapOutboundOut(.head(response)), promise: nil)
+        context.write(self.wrapOutboundOut(.body(body)), promise: nil)
+        context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+}
+
+/// The channel handlers SocketIOServer contributes to an HTTP pipeline.
+public enum EngineIOChannelHandlers {
+    /// A handler that upgrades WebSocket requests for `servers` on any request of a connection. Add one per
+    /// connection, right after the HTTP codec (Hummingbird's `additionalChannelHandlers`).
+    public static func webSocketUpgrade(servers: [EngineServer]) -> any RemovableChannelHandler {
+        WebSocketUpgradeHandler(servers: servers)
+    }
+}
+
+/// Query parsing for Engine.IO requests.
+public enum EngineIOQuery {
+    /// The path without its query.
+    public static func path(of target: String) -> String {
+        if let index = target.firstIndex(of: "?") {
+            return String(target[..<index])
+        }
+        return target
+    }
+
+    /// The query parameters, percent-decoded; the first occurrence of a name wins.
+    public static func parameters(of target: String) -> [String: String] {
+        guard let index = target.firstIndex(of: "?") else { return [:] }
+        var parameters: [String: String] = [:]
+        for pair in target[target.index(after: index)...].split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = Self.percentDecode(parts[0])
+            let value = parts.count > 1 ? Self.percentDecode(parts[1]) : ""
+            if parameters[name] == nil {
+                parameters[name] = value
+            }
+        }
+        return parameters
+    }
+
+    private static func percentDecode(_ text: Substring) -> String {
+        var bytes: [UInt8] = []
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
+                let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
+            {
+                bytes.append(value)
+            } else if byte == UInt8(ascii: "+") {
+                bytes.append(UInt8(ascii: " "))
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

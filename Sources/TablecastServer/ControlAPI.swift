@@ -1,0 +1,128 @@
+import HTTPTypes
+import Hummingbird
+import Journal
+import NIOCore
+import SocketIOProtocol
+import SocketIOServer
+
+/// The control endpoints under `/_tablecast/`: manual emission and health.
+struct ControlAPI {
+    let hub: EventHub
+    let engine: EngineServer
+    /// The largest emit request body accepted.
+    static let maxEmitBody = 16 << 20
+
+    func register(on router: Router<TablecastRequestContext>) {
+        router.post("/_tablecast/emit") { request, _ in
+            try await self.emit(request)
+        }
+        router.get("/_tablecast/health") { _, _ in
+            self.health()
+        }
+    }
+
+    /// `POST /_tablecast/emit` with `{"event":"name","payload":<any JSON>}`: answers `202 {"seq":N}`.
+    func emit(_ request: Request) async throws -> Response {
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: Self.maxEmitBody)
+        } catch is NIOTooManyBytesError {
+            return .jsonError(.contentTooLarge, "request body larger than \(Self.maxEmitBody) bytes")
+        }
+        let parsed: Result<EmitRequest, EmitRequest.Problem> = body.withUnsafeReadableBytes { EmitRequest.parse($0) }
+        let emitRequest: EmitRequest
+        switch parsed {
+        case .failure(let problem):
+            return .jsonError(.badRequest, problem.message)
+        case .success(let value):
+            emitRequest = value
+        }
+        do {
+            let seq = try self.hub.emit(name: emitRequest.event, payload: emitRequest.payload)
+            return .json(.accepted, "{\"seq\":\(seq)}")
+        } catch {
+            return .jsonError(.serviceUnavailable, "the journal refused the event: \(error)")
+        }
+    }
+
+    /// `GET /_tablecast/health`: `{"status":"ok","clients":N,"lastSeq":N}`, or 503 with the journal's failure.
+    func health() -> Response {
+        let clients = self.engine.broadcaster?.subscribers ?? 0
+        let lastSeq = self.hub.lastSeq
+        if let failure = self.hub.journal.statistics.failure {
+            var body = ByteBuffer()
+            body.writeString("{\"status\":\"error\",\"clients\":\(clients),\"lastSeq\":\(lastSeq),\"error\":")
+            body.writeJSONString(failure.description)
+            body.writeString("}")
+            return Response(status: .serviceUnavailable, headers: [.contentType: "application/json"],
+                            body: ResponseBody(byteBuffer: body))
+        }
+        return .json(.ok, "{\"status\":\"ok\",\"clients\":\(clients),\"lastSeq\":\(lastSeq)}")
+    }
+}
+
+/// A validated emit request: the event name, and the payload's exact bytes.
+struct EmitRequest: Equatable {
+    var event: String
+    var payload: [UInt8]
+
+    struct Problem: Error, Equatable {
+        var message: String
+    }
+
+    /// Parses `{"event":"name","payload":<any JSON>}`, keeping the payload's bytes as they were sent.
+    static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<EmitRequest, Problem> {
+        let members: [(key: String, kind: JSONValueKind, span: Range<Int>)]
+        do {
+            members = try JSONScanner.objectMembers(bytes)
+        } catch {
+            if (try? JSONScanner.validate(bytes)) != nil {
+                return .failure(Problem(message: "the body must be a JSON object with fields \"event\" and \"payload\""))
+            }
+            return .failure(Problem(message: "the body is not valid JSON: \(error)"))
+        }
+        var event: String?
+        var payload: [UInt8]?
+        for member in members {
+            switch member.key {
+            case "event":
+                guard event == nil else { return .failure(Problem(message: "field \"event\" appears twice")) }
+                guard member.kind == .string,
+                    let name = try? JSONScanner.decodeString(UnsafeRawBufferPointer(rebasing: bytes[member.span]))
+                else {
+                    return .failure(Problem(message: "field \"event\" must be a string"))
+                }
+                event = name
+            case "payload":
+                guard payload == nil else { return .failure(Problem(message: "field \"payload\" appears twice")) }
+                payload = Array(bytes[member.span])
+            default:
+                return .failure(Problem(message: "unknown field \(JSONString.encode(member.key)); expected \"event\" and \"payload\""))
+            }
+        }
+        guard let event else { return .failure(Problem(message: "missing field \"event\"")) }
+        guard !event.isEmpty else { return .failure(Problem(message: "field \"event\" must not be empty")) }
+        guard !SocketIOPacket.reservedEventNames.contains(event) else {
+            return .failure(Problem(message: "event name \(JSONString.encode(event)) is reserved by Socket.IO"))
+        }
+        guard let payload else { return .failure(Problem(message: "missing field \"payload\"")) }
+        return .success(EmitRequest(event: event, payload: payload))
+    }
+}
+
+extension Response {
+    static func json(_ status: HTTPResponse.Status, _ body: String) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// A JSON error body: `{"error":"…"}`.
+    static func jsonError(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        var body = ByteBuffer()
+        body.writeStaticString("{\"error\":")
+        body.writeJSONString(message)
+        body.writeStaticString("}")
+        return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: body))
+    }
+}

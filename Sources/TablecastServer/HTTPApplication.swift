@@ -1,0 +1,47 @@
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import SocketIOServer
+
+/// Where a server listens, and what it tells once it does.
+public struct ListenConfiguration: Sendable {
+    public var host: String
+    /// The port; 0 picks a free one (reported through `onListening`).
+    public var port: Int
+    /// Called once the server accepts connections, with the bound port.
+    public var onListening: @Sendable (_ host: String, _ port: Int) async -> Void
+
+    public init(host: String = "127.0.0.1", port: Int = 4000,
+                onListening: @escaping @Sendable (_ host: String, _ port: Int) async -> Void = { _, _ in }) {
+        self.host = host
+        self.port = port
+        self.onListening = onListening
+    }
+}
+
+enum HTTPApplication {
+    /// A Hummingbird application that serves the router and upgrades Engine.IO WebSockets on the same port.
+    static func make(
+        router: Router<TablecastRequestContext>,
+        engines: [EngineServer],
+        listen: ListenConfiguration,
+        logger: Logger
+    ) -> some Service {
+        Application(
+            router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [EngineIOChannelHandlers.webSocketUpgrade(servers: engines)])),
+            configuration: ApplicationConfiguration(
+                address: .hostname(listen.host, port: listen.port),
+                serverName: "tablecast"
+            ),
+            onServerRunning: { channel in
+                await listen.onListening(listen.host, channel.localAddress?.port ?? listen.port)
+            },
+            eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),
+            logger: logger
+        )
+    }
+}

@@ -1,0 +1,101 @@
+import Hummingbird
+import Journal
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import SocketIOProtocol
+import SocketIOServer
+import UnixSignals
+
+/// The version written into each journal run.
+public let tablecastVersion = "0.1.0"
+
+/// Everything `tablecast serve` runs: the `/events` Socket.IO server, the journal, the event hub and the HTTP API.
+public struct ServeApplication: Sendable {
+    public struct Configuration: Sendable {
+        public var listen: ListenConfiguration
+        /// The journal file; created if missing, a new run appended otherwise.
+        public var journalPath: String
+        public var engine: EngineIOConfiguration
+        public var connectTimeout: TimeAmount
+
+        public init(listen: ListenConfiguration = ListenConfiguration(), journalPath: String = "tablecast.sqlite",
+                    engine: EngineIOConfiguration = EngineIOConfiguration(),
+                    connectTimeout: TimeAmount = .seconds(45)) {
+            self.listen = listen
+            self.journalPath = journalPath
+            self.engine = engine
+            self.connectTimeout = connectTimeout
+        }
+
+        /// A configuration with the Engine.IO heartbeat and payload limits given in milliseconds and bytes.
+        public init(listen: ListenConfiguration, journalPath: String, pingInterval: Int, pingTimeout: Int,
+                    maxPayload: Int) {
+            self.init(
+                listen: listen,
+                journalPath: journalPath,
+                engine: EngineIOConfiguration(pingInterval: pingInterval, pingTimeout: pingTimeout,
+                                              maxPayload: maxPayload)
+            )
+        }
+    }
+
+    public let hub: EventHub
+    public let socketIO: SocketIOServer
+    /// The services in start order; graceful shutdown runs in reverse: sessions close, HTTP drains, journal commits.
+    public let services: [any Service]
+    let logger: Logger
+
+    /// Opens the journal and assembles the server.
+    /// - Throws: ``JournalError`` when the journal cannot be opened (not a journal, newer schema, SQLite failure).
+    public init(configuration: Configuration, logger: Logger) throws(JournalError) {
+        let journal = try JournalWriter(
+            path: configuration.journalPath,
+            run: RunDescriptor(
+                source: "serve",
+                tablecastVersion: tablecastVersion,
+                startedAtMillis: EventHub.wallClockMillis()
+            )
+        )
+        let broadcaster = Broadcaster(group: MultiThreadedEventLoopGroup.singleton)
+        let hub = EventHub(namespace: "/events", broadcaster: broadcaster, journal: journal)
+        let socketIO = SocketIOServer(
+            path: "/socket.io/",
+            configuration: configuration.engine,
+            connectTimeout: configuration.connectTimeout,
+            namespaces: [
+                SocketIONamespace("/"),
+                SocketIONamespace("/events", receivesBroadcasts: true),
+            ],
+            broadcaster: broadcaster,
+            logger: logger
+        )
+        let router = Router(context: TablecastRequestContext.self)
+        router.add(middleware: CORSMiddleware(allowOrigin: .originBased, allowCredentials: true))
+        router.add(middleware: EngineIOMiddleware(servers: [socketIO.engine]))
+        ControlAPI(hub: hub, engine: socketIO.engine).register(on: router)
+        let app = HTTPApplication.make(router: router, engines: [socketIO.engine], listen: configuration.listen,
+                                       logger: logger)
+        self.hub = hub
+        self.socketIO = socketIO
+        self.logger = logger
+        self.services = [
+            JournalService(journal: journal),
+            app,
+            EngineShutdownService(engines: [socketIO.engine]),
+        ]
+    }
+
+    /// Runs until SIGINT or SIGTERM, then shuts down gracefully.
+    public func run() async throws {
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: self.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: self.logger
+            )
+        )
+        try await group.run()
+    }
+}

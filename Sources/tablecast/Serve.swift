@@ -1,0 +1,73 @@
+import ArgumentParser
+import Journal
+import TablecastServer
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the /events Socket.IO namespace and journal every emission.",
+        discussion: """
+            Clients connect to http://HOST:PORT/events with any Socket.IO v4 client. Events posted to \
+            /_tablecast/emit are broadcast to every client and written to the journal. SIGINT or SIGTERM \
+            shuts down gracefully: clients are closed and the journal is committed.
+            """
+    )
+
+    @OptionGroup var server: ServerOptions
+
+    @Option(help: "The SQLite journal file; created if missing, a new run is appended otherwise.")
+    var journal = "tablecast.sqlite"
+
+    @Option(help: "Milliseconds between Engine.IO pings.")
+    var pingInterval = 25_000
+
+    @Option(help: "Milliseconds a client has to answer a ping.")
+    var pingTimeout = 20_000
+
+    @Option(help: "The largest message, in bytes, a client may send.")
+    var maxPayload = 1_000_000
+
+    func validate() throws {
+        guard self.pingInterval > 0 else { throw ValidationError("--ping-interval must be positive") }
+        guard self.pingTimeout > 0 else { throw ValidationError("--ping-timeout must be positive") }
+        guard self.maxPayload > 0 else { throw ValidationError("--max-payload must be positive") }
+    }
+
+    func run() async throws {
+        let logger = self.server.makeLogger()
+        let application: ServeApplication
+        do {
+            application = try ServeApplication(
+                configuration: .init(
+                    listen: self.server.listen,
+                    journalPath: self.journal,
+                    pingInterval: self.pingInterval,
+                    pingTimeout: self.pingTimeout,
+                    maxPayload: self.maxPayload
+                ),
+                logger: logger
+            )
+        } catch {
+            throw CleanExit.message("error: \(error)")
+        }
+        try await application.run()
+    }
+}
+
+struct ConformanceServer: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conformance-server",
+        abstract: "Run the servers the official Engine.IO and Socket.IO protocol test suites expect.",
+        discussion: """
+            Configured as the test suites' README describes the reference servers: pingInterval 300, pingTimeout \
+            200, maxPayload 1000000, connectTimeout 1000, CORS *. /socket.io/ serves namespaces / and /custom; \
+            /engine.io/ echoes every message.
+            """
+    )
+
+    @OptionGroup var server: ServerOptions
+
+    func run() async throws {
+        let logger = self.server.makeLogger()
+        try await ConformanceApplication(listen: self.server.listen, logger: logger).run()
+    }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct Tablecast: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tablecast",
+        abstract: "A Socket.IO server that serves, journals and replays a restaurant's /events stream.",
+        version: "0.1.0",
+        subcommands: [Serve.self, ConformanceServer.self]
+    )
+}
