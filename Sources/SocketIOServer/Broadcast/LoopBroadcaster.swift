@@ -115,24 +115,20 @@ final class LoopBroadcaster: Sendable {
         }
     }
 
-    /// Subscribes on this loop. Must be called on `eventLoop`.
+    /// Subscribes on this loop: the subscriber receives every event after `after`. Events this loop has already
+    /// flushed past that point come from the broadcaster's ring, at once. Must be called on `eventLoop`.
     /// - Parameters:
-    ///   - after: the last sequence number the subscriber already has; `nil` for "from now on".
+    ///   - after: the last sequence number the subscriber already has (or had no interest in).
     /// - Returns: `false` if events after `after` are no longer available (the caller closes the session).
-    func subscribe(_ subscriber: any BroadcastSubscriber, after: Int64?, broadcaster: Broadcaster) -> Bool {
+    func subscribe(_ subscriber: any BroadcastSubscriber, after: Int64, broadcaster: Broadcaster) -> Bool {
         self.eventLoop.preconditionInEventLoop()
         let key = ObjectIdentifier(subscriber)
         let flushedUpTo = self.confined.value.flushedUpTo
-        var nextSeq: Int64
-        if let after {
-            nextSeq = after + 1
-            if after < flushedUpTo {
-                guard let missed = broadcaster.recentEvents(in: (after + 1)...flushedUpTo) else { return false }
-                subscriber.deliver(BroadcastBatch(events: missed[...]), from: 0)
-                nextSeq = flushedUpTo + 1
-            }
-        } else {
-            nextSeq = broadcaster.lastSeq + 1
+        var nextSeq = after + 1
+        if after < flushedUpTo {
+            guard let missed = broadcaster.recentEvents(in: (after + 1)...flushedUpTo) else { return false }
+            subscriber.deliver(BroadcastBatch(events: missed[...]), from: 0)
+            nextSeq = flushedUpTo + 1
         }
         if self.confined.value.subscribers.updateValue(Subscription(subscriber: subscriber, nextSeq: nextSeq),
                                                        forKey: key) == nil {

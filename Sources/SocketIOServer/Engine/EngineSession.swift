@@ -362,23 +362,30 @@ public final class EngineSession: Sendable {
 
     // MARK: Broadcast
 
-    /// Starts receiving broadcast events from now on (a client joined the broadcast namespace).
+    /// Starts receiving broadcast events: every event published after this call is delivered, even when the
+    /// registration itself completes later on another loop (the ring fills the gap).
+    ///
+    /// Call it before answering the client's CONNECT, so that no event emitted after the client sees the answer
+    /// can be missed.
     public func subscribeToBroadcast() {
         guard let broadcaster = self.server.broadcaster else { return }
+        let after = broadcaster.lastSeq
         let target = self.state.withLockedValue { state -> WebSocketTransport?? in
             guard case .none = state.broadcast, !state.machine.isClosed else { return .none }
             if let webSocket = state.webSocket {
                 state.broadcast = .webSocket(webSocket)
                 return .some(webSocket)
             }
-            state.broadcast = .polling(lastDelivered: broadcaster.lastSeq)
+            state.broadcast = .polling(lastDelivered: after)
             return .some(nil)
         }
         switch target {
         case .none:
             return
         case .some(.some(let webSocket)):
-            _ = webSocket.subscribe(to: broadcaster, after: nil)
+            if !webSocket.subscribe(to: broadcaster, after: after) {
+                self.close(reason: .slowConsumer)
+            }
         case .some(.none):
             let loop = broadcaster.loopBroadcaster(for: self.homeLoop)
             loop.eventLoop.execute {

@@ -116,15 +116,16 @@ final class SocketIOConnection: EngineSessionDelegate {
         let socket = existing ?? SocketIOSocket(id: EngineIOSessionID.make(), namespace: namespace, auth: auth,
                                                 session: session)
         self.state.withLockedValue { $0.sockets[namespace] = socket }
+        if existing == nil, definition.receivesBroadcasts {
+            // Before the answer: an event emitted once the client has its answer must reach it.
+            session.subscribeToBroadcast()
+        }
         var payload = ByteBuffer()
         payload.writeStaticString(#"{"sid":"#)
         payload.writeJSONString(socket.id)
         payload.writeStaticString("}")
         session.send(SocketIOPacket(type: .connect, namespace: namespace, payload: payload).frame)
         guard existing == nil else { return }
-        if definition.receivesBroadcasts {
-            session.subscribeToBroadcast()
-        }
         definition.onConnect?(socket)
     }
 

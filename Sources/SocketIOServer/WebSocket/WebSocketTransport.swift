@@ -70,7 +70,7 @@ final class WebSocketTransport: Sendable {
 
     /// Subscribes to broadcasts on this channel's loop.
     /// - Returns: `false` when events after `after` were no longer available (only when called on the loop).
-    func subscribe(to broadcaster: Broadcaster, after: Int64?) -> Bool {
+    func subscribe(to broadcaster: Broadcaster, after: Int64) -> Bool {
         let loop = broadcaster.loopBroadcaster(for: self.channel.eventLoop)
         if self.channel.eventLoop.inEventLoop, loop.eventLoop === self.channel.eventLoop {
             return loop.subscribe(self, after: after, broadcaster: broadcaster)
