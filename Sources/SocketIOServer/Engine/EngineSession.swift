@@ -422,7 +422,7 @@ public final class EngineSession: Sendable {
 
     // MARK: Closing
 
-    /// Closes the session: answers a held poll with a close packet, closes the WebSocket, tells the delegate.
+    /// Closes the session: answers a held poll, closes the WebSocket, tells the delegate.
     public func close(reason: CloseReason) {
         var polls: [EventLoopPromise<[EngineIOFrame]>] = []
         var transports: [WebSocketTransport] = []
@@ -444,8 +444,11 @@ public final class EngineSession: Sendable {
         guard action != .none else { return }
         self.logger.debug("session closed", metadata: ["sid": "\(self.id)", "reason": "\(reason.rawValue)"])
         self.unsubscribeFromBroadcast()
+        // The reference server ends a held poll with a noop when the client itself closed (it knows), and with a
+        // close packet when the server closes the session.
+        let lastFrame: EngineIOFrame = reason == .clientClose ? .noop : .close
         for poll in polls {
-            poll.succeed([.close])
+            poll.succeed([lastFrame])
         }
         for transport in transports {
             transport.close()
