@@ -125,7 +125,7 @@ public struct EngineIOFrame: Sendable, Equatable {
     public static let probeResponse = EngineIOFrame.text(.pong, "probe")
 
     /// Encodes frames as a long-polling response body: records joined by `\x1e`, binary ones as `b<base64>`.
-    public static func encodePayload(_ frames: some Collection<EngineIOFrame>, into buffer: inout ByteBuffer) {
+    public static func encodePayload(_ frames: [EngineIOFrame], into buffer: inout ByteBuffer) {
         var first = true
         for frame in frames {
             if !first {
