@@ -4,7 +4,6 @@ import NIOCore
 import ServiceLifecycle
 import SocketIOProtocol
 import SocketIOServer
-import UnixSignals
 
 /// The servers the Engine.IO and Socket.IO protocol test suites expect, configured as their "Test suite" sections
 /// describe the reference servers: `/socket.io/` with namespaces `/` and `/custom`, `/engine.io/` echoing messages.
@@ -64,13 +63,6 @@ public struct ConformanceApplication: Sendable {
 
     /// Runs until SIGINT or SIGTERM.
     public func run() async throws {
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: self.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: self.logger
-            )
-        )
-        try await group.run()
+        try await HTTPApplication.runUntilSignalled(self.services, logger: self.logger)
     }
 }

@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import SocketIOServer
+import UnixSignals
 
 /// Where a server listens, and what it tells once it does.
 public struct ListenConfiguration: Sendable {
@@ -23,6 +24,18 @@ public struct ListenConfiguration: Sendable {
 }
 
 enum HTTPApplication {
+    /// Runs services in one group until SIGINT or SIGTERM, then shuts them down gracefully in reverse order.
+    static func runUntilSignalled(_ services: [any Service], logger: Logger) async throws {
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+
     /// A Hummingbird application that serves the router and upgrades Engine.IO WebSockets on the same port.
     static func make(
         router: Router<TablecastRequestContext>,

@@ -6,7 +6,6 @@ import NIOPosix
 import ServiceLifecycle
 import SocketIOProtocol
 import SocketIOServer
-import UnixSignals
 
 /// The version written into each journal run.
 public let tablecastVersion = "0.1.0"
@@ -89,13 +88,6 @@ public struct ServeApplication: Sendable {
 
     /// Runs until SIGINT or SIGTERM, then shuts down gracefully.
     public func run() async throws {
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: self.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: self.logger
-            )
-        )
-        try await group.run()
+        try await HTTPApplication.runUntilSignalled(self.services, logger: self.logger)
     }
 }
