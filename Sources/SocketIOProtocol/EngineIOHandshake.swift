@@ -10,13 +10,17 @@ public struct EngineIOConfiguration: Sendable, Equatable {
     public var maxPayload: Int
     /// Milliseconds a WebSocket may take between the probe and the `upgrade` packet.
     public var upgradeTimeout: Int
+    /// The most packets one long-polling response carries (not announced to clients). The protocol bounds a
+    /// payload by bytes only, but python-engineio's client refuses more than 16 packets in one, so 16 it is.
+    public var maxPacketsPerPoll: Int
 
     public init(pingInterval: Int = 25_000, pingTimeout: Int = 20_000, maxPayload: Int = 1_000_000,
-                upgradeTimeout: Int = 10_000) {
+                upgradeTimeout: Int = 10_000, maxPacketsPerPoll: Int = 16) {
         self.pingInterval = pingInterval
         self.pingTimeout = pingTimeout
         self.maxPayload = maxPayload
         self.upgradeTimeout = upgradeTimeout
+        self.maxPacketsPerPoll = maxPacketsPerPoll
     }
 
     /// The `open` packet for a new session: exactly the keys of the reference server, in its order.

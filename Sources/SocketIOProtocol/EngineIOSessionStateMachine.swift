@@ -1,3 +1,5 @@
+import NIOCore
+
 /// The life of one Engine.IO session: transports, the upgrade, held polls and the heartbeat.
 ///
 /// Pure: no I/O and no clocks. The driver feeds it what happened (a poll arrived, a timer fired, a packet came in)
@@ -36,10 +38,19 @@ public struct EngineIOSessionStateMachine: Sendable {
     }
 
     private(set) var state: State
-    private var queue: [EngineIOFrame] = []
+    private var queue = CircularBuffer<EngineIOFrame>()
+    /// The bytes waiting in the queue, so the driver can bound a client that stops polling.
+    public private(set) var queuedBytes = 0
     private var awaitingPong = false
+    /// The most frames one polling response carries; the rest wait for the next poll.
+    private let maxFramesPerPoll: Int
 
-    public init(transport: Transport) {
+    /// - Parameters:
+    ///   - maxFramesPerPoll: the most frames in one long-polling response. The protocol bounds a payload by bytes
+    ///     only, but widespread clients refuse more packets than that (python-engineio: 16), so responses are cut.
+    public init(transport: Transport, maxFramesPerPoll: Int = 16) {
+        precondition(maxFramesPerPoll > 0, "maxFramesPerPoll must be positive")
+        self.maxFramesPerPoll = maxFramesPerPoll
         switch transport {
         case .polling: self.state = .polling(heldPoll: nil, postInFlight: false, probing: false)
         case .websocket: self.state = .websocket
@@ -88,9 +99,7 @@ public struct EngineIOSessionStateMachine: Sendable {
                 return .rejectAndClose(.badRequest, .overlappingPoll)
             }
             if !self.queue.isEmpty {
-                let frames = self.queue
-                self.queue.removeAll()
-                return .respond(frames)
+                return .respond(self.takeForPoll())
             }
             if probing {
                 return .respond([.noop])
@@ -156,15 +165,41 @@ public struct EngineIOSessionStateMachine: Sendable {
         case .websocket:
             return .write(frames)
         case .polling(let heldPoll, let postInFlight, let probing):
+            self.enqueue(frames)
             if let heldPoll {
                 self.state = .polling(heldPoll: nil, postInFlight: postInFlight, probing: probing)
-                let all = self.queue + frames
-                self.queue.removeAll()
-                return .completePoll(heldPoll, all)
+                return .completePoll(heldPoll, self.takeForPoll())
             }
-            self.queue.append(contentsOf: frames)
             return .queued
         }
+    }
+
+    /// Takes up to `maxFramesPerPoll` frames from the front of the queue.
+    private mutating func takeForPoll() -> [EngineIOFrame] {
+        let count = min(self.queue.count, self.maxFramesPerPoll)
+        var frames: [EngineIOFrame] = []
+        frames.reserveCapacity(count)
+        for _ in 0..<count {
+            let frame = self.queue.removeFirst()
+            self.queuedBytes -= frame.bytes.readableBytes
+            frames.append(frame)
+        }
+        return frames
+    }
+
+    private mutating func enqueue(_ frames: [EngineIOFrame]) {
+        for frame in frames {
+            self.queue.append(frame)
+            self.queuedBytes += frame.bytes.readableBytes
+        }
+    }
+
+    /// Empties the queue, returning everything in it.
+    private mutating func drainQueue() -> [EngineIOFrame] {
+        let frames = Array(self.queue)
+        self.queue.removeAll()
+        self.queuedBytes = 0
+        return frames
     }
 
     // MARK: Heartbeat
@@ -218,8 +253,7 @@ public struct EngineIOSessionStateMachine: Sendable {
     /// A `5` (upgrade) arrived on the probing WebSocket.
     public mutating func upgradeReceived() -> UpgradeAction {
         guard case .polling(let heldPoll, _, true) = self.state else { return .refuse }
-        let frames = self.queue
-        self.queue.removeAll()
+        let frames = self.drainQueue()
         self.state = .websocket
         return .upgrade(flush: frames, completePoll: heldPoll)
     }
@@ -251,7 +285,7 @@ public struct EngineIOSessionStateMachine: Sendable {
         case .websocket: action = .closeWebSocket
         }
         self.state = .closed
-        self.queue.removeAll()
+        _ = self.drainQueue()
         return action
     }
 }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
 import pytest
 
@@ -58,7 +58,7 @@ class ServerFactory:
         if journal is None:
             journal = self.tmp_dir / f"journal-{len(self.processes)}.sqlite"
         proc = TablecastProcess(
-            ["serve", "--host", "127.0.0.1", "--port", "0", "--journal", str(journal), "--idle", *extra],
+            ["serve", "--host", "127.0.0.1", "--port", "0", "--journal", str(journal), *extra],
             label=label,
         )
         proc.journal_path = journal  # type: ignore[attr-defined]
@@ -75,7 +75,7 @@ class ServerFactory:
 
 
 @pytest.fixture
-def servers(tmp_path) -> Callable:
+def servers(tmp_path) -> ServerFactory:
     """Per-test factory: `servers.serve()` / `servers.conformance()`."""
     factory = ServerFactory(tmp_path)
     try:
@@ -95,7 +95,7 @@ def module_servers(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def serve_server(module_servers) -> TablecastProcess:
-    """One `tablecast serve --idle` shared by the tests of a module."""
+    """One `tablecast serve` shared by the tests of a module."""
     return module_servers.serve(label="serve (module)")
 
 

@@ -361,8 +361,13 @@ class RawWebSocket:
                 return drained
             drained.append((kind, value[0] if kind == "text" else value))  # type: ignore[index]
 
-    def wait_closed(self, timeout: float) -> List[Frame]:
-        """Wait until the server closes the connection; returns the frames seen before."""
+    def wait_closed(self, timeout: float, close_packet_ends: bool = True) -> List[Frame]:
+        """Wait until the server closes the connection; returns the frames seen before.
+
+        An Engine.IO close packet ("1") ends the session as well (a client
+        closes its transport when it gets one), unless `close_packet_ends` is
+        False.
+        """
         seen: List[Frame] = []
         deadline = time.monotonic() + timeout
         while True:
@@ -378,6 +383,9 @@ class RawWebSocket:
                 continue
             if kind == "close":
                 self._frames.put((kind, value))
+                return seen
+            if close_packet_ends and kind == "text" and value[0] == "1":  # type: ignore[index]
+                self.close_reason = "Engine.IO close packet"
                 return seen
             seen.append((kind, value[0] if kind == "text" else value))  # type: ignore[index]
 

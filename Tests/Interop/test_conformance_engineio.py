@@ -205,11 +205,16 @@ class TestMessageHTTPLongPolling:
         """closes the session upon invalid packet format"""
         sid = init_long_polling_session(base)
 
+        # The original's `expect(status).to.eql(400)` sits inside a try whose
+        # catch (meant for node-fetch throwing on an aborted request) also
+        # swallows a failed expectation, and the reference server answers the
+        # POST with 200 "ok" after closing the session.  So: 400, or 200, or an
+        # aborted request are all accepted; what matters is the next poll.
         try:
             push_response = fetch(f"{base}{PATH}?EIO=4&transport=polling&sid={sid}", method="POST", body="abc")
-            assert push_response.status_code == 400
+            assert push_response.status_code in (200, 400), push_response.status_code
         except requests.ConnectionError:
-            pass  # the server may drop the request abnormally (node-fetch throws there too)
+            pass
 
         poll_response = fetch(f"{base}{PATH}?EIO=4&transport=polling&sid={sid}")
         assert poll_response.status_code == 400

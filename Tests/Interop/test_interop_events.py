@@ -12,18 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import pytest
 import requests
 import socketio
 
 from tablecast_testkit import (
-    RawWebSocket,
-    emit_body,
     event_corpus,
     expected_frame,
     health,
@@ -260,7 +257,11 @@ def test_concurrent_posts_are_delivered_in_seq_order(servers):
                     lambda: f"all clients to receive {total} events",
                 )
                 raw_frames = [await asyncio.to_thread(raw.recv_text_raw, 60.0) for _ in range(total)]
-                received = {c.index + (100 if c in poll_clients else 0): list(c.events) for c in collectors}
+                received = {
+                    f"{kind}#{c.index}": list(c.events)
+                    for kind, group in (("websocket", ws_clients), ("polling", poll_clients))
+                    for c in group
+                }
             finally:
                 await asyncio.gather(*(c.sio.disconnect() for c in collectors), return_exceptions=True)
         finally:

@@ -103,4 +103,18 @@ struct EngineIOSessionStateMachineTests {
         #expect(machine.send([self.message]) == .dropped)
         #expect(machine.pollRequested(id: 2) == .reject(.unknownSession))
     }
+
+    @Test func pollingResponsesCarryAtMostTheConfiguredNumberOfFrames() {
+        var machine = EngineIOSessionStateMachine(transport: .polling, maxFramesPerPoll: 16)
+        let frames = (0..<40).map { EngineIOFrame.text(.message, "2[\"e\",\($0)]") }
+        #expect(machine.send(frames) == .queued)
+        #expect(machine.queuedBytes == frames.reduce(0) { $0 + $1.bytes.readableBytes })
+        #expect(machine.pollRequested(id: 1) == .respond(Array(frames[0..<16])))
+        #expect(machine.pollRequested(id: 2) == .respond(Array(frames[16..<32])))
+        #expect(machine.pollRequested(id: 3) == .respond(Array(frames[32..<40])))
+        #expect(machine.queuedBytes == 0)
+        #expect(machine.pollRequested(id: 4) == .hold)
+        #expect(machine.send(frames) == .completePoll(4, Array(frames[0..<16])))
+        #expect(machine.queuedFrames == 24)
+    }
 }

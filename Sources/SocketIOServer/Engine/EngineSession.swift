@@ -37,7 +37,6 @@ public final class EngineSession: Sendable {
         var upgradeTimeoutTask: Scheduled<Void>?
         var delegate: (any EngineSessionDelegate)?
         var broadcast: BroadcastState = .none
-        var queuedBytes = 0
     }
 
     private enum BroadcastState {
@@ -52,7 +51,12 @@ public final class EngineSession: Sendable {
         self.id = id
         self.homeLoop = homeLoop
         self.server = server
-        var state = State(machine: EngineIOSessionStateMachine(transport: webSocket == nil ? .polling : .websocket))
+        var state = State(
+            machine: EngineIOSessionStateMachine(
+                transport: webSocket == nil ? .polling : .websocket,
+                maxFramesPerPoll: server.configuration.maxPacketsPerPoll
+            )
+        )
         state.webSocket = webSocket
         self.state = NIOLockedValueBox(state)
     }
@@ -75,10 +79,7 @@ public final class EngineSession: Sendable {
         var overflow = false
         let action = self.state.withLockedValue { state in
             let action = state.machine.send(frames)
-            if case .queued = action {
-                state.queuedBytes += frames.reduce(0) { $0 + $1.bytes.readableBytes }
-                overflow = state.queuedBytes > self.server.maxBacklogBytes
-            }
+            overflow = state.machine.queuedBytes > self.server.maxBacklogBytes
             return action
         }
         self.perform(action)
@@ -98,10 +99,7 @@ public final class EngineSession: Sendable {
         case .write(let frames):
             self.state.withLockedValue { $0.webSocket }?.write(frames)
         case .completePoll(let id, let frames):
-            let promise = self.state.withLockedValue { state in
-                state.queuedBytes = 0
-                return state.heldPolls.removeValue(forKey: id)
-            }
+            let promise = self.state.withLockedValue { $0.heldPolls.removeValue(forKey: id) }
             promise?.succeed(frames)
         }
     }
@@ -123,7 +121,7 @@ public final class EngineSession: Sendable {
             let action = state.machine.pollRequested(id: pollID)
             switch action {
             case .respond:
-                state.queuedBytes = 0
+                break
             case .hold:
                 let promise = self.homeLoop.makePromise(of: [EngineIOFrame].self)
                 state.heldPolls[pollID] = promise
@@ -313,7 +311,6 @@ public final class EngineSession: Sendable {
                 state.upgradeTimeoutTask = nil
                 state.probe = nil
                 state.webSocket = transport
-                state.queuedBytes = 0
                 if case .polling(let lastDelivered) = state.broadcast {
                     resubscribeAfter = lastDelivered
                     state.broadcast = .webSocket(transport)
@@ -470,10 +467,7 @@ extension EngineSession: BroadcastSubscriber {
             state.broadcast = .polling(lastDelivered: last)
             let frames = events.map(\.frame)
             let action = state.machine.send(frames)
-            if case .queued = action {
-                state.queuedBytes += frames.reduce(0) { $0 + $1.bytes.readableBytes }
-                overflow = state.queuedBytes > self.server.maxBacklogBytes
-            }
+            overflow = state.machine.queuedBytes > self.server.maxBacklogBytes
             return action
         }
         if let action {
