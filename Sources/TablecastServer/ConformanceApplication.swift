@@ -15,6 +15,7 @@ public struct ConformanceApplication: Sendable {
 
     public let services: [any Service]
     let logger: Logger
+    let listen: ListenConfiguration
 
     public init(listen: ListenConfiguration, logger: Logger) {
         // Each namespace emits `auth` with the handshake's auth payload (or {}) on connect.
@@ -59,10 +60,11 @@ public struct ConformanceApplication: Sendable {
             EngineShutdownService(engines: engines),
         ]
         self.logger = logger
+        self.listen = listen
     }
 
     /// Runs until SIGINT or SIGTERM.
     public func run() async throws {
-        try await HTTPApplication.runUntilSignalled(self.services, logger: self.logger)
+        try await HTTPApplication.runUntilSignalled(self.services, listen: self.listen, logger: self.logger)
     }
 }

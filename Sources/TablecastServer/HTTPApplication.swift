@@ -7,6 +7,10 @@ import ServiceLifecycle
 import SocketIOServer
 import UnixSignals
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Where a server listens, and what it tells once it does.
 public struct ListenConfiguration: Sendable {
     public var host: String
@@ -23,9 +27,21 @@ public struct ListenConfiguration: Sendable {
     }
 }
 
+/// The server could not listen where it was asked to.
+public struct ServerStartError: Error, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public var reason: String
+
+    public var description: String {
+        "cannot listen on \(self.host):\(self.port): \(self.reason)"
+    }
+}
+
 enum HTTPApplication {
     /// Runs services in one group until SIGINT or SIGTERM, then shuts them down gracefully in reverse order.
-    static func runUntilSignalled(_ services: [any Service], logger: Logger) async throws {
+    /// - Throws: ``ServerStartError`` when the address cannot be bound; otherwise what a service threw.
+    static func runUntilSignalled(_ services: [any Service], listen: ListenConfiguration, logger: Logger) async throws {
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
@@ -33,7 +49,13 @@ enum HTTPApplication {
                 logger: logger
             )
         )
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE || error.errnoCode == EADDRNOTAVAIL
+            || error.errnoCode == EACCES
+        {
+            throw ServerStartError(host: listen.host, port: listen.port, reason: String(cString: strerror(error.errnoCode)))
+        }
     }
 
     /// A Hummingbird application that serves the router and upgrades Engine.IO WebSockets on the same port.

@@ -45,6 +45,7 @@ public struct ServeApplication: Sendable {
     /// The services in start order; graceful shutdown runs in reverse: sessions close, HTTP drains, journal commits.
     public let services: [any Service]
     let logger: Logger
+    let listen: ListenConfiguration
 
     /// Opens the journal and assembles the server.
     /// - Throws: ``JournalError`` when the journal cannot be opened (not a journal, newer schema, SQLite failure).
@@ -79,6 +80,7 @@ public struct ServeApplication: Sendable {
         self.hub = hub
         self.socketIO = socketIO
         self.logger = logger
+        self.listen = configuration.listen
         self.services = [
             JournalService(journal: journal),
             app,
@@ -88,6 +90,6 @@ public struct ServeApplication: Sendable {
 
     /// Runs until SIGINT or SIGTERM, then shuts down gracefully.
     public func run() async throws {
-        try await HTTPApplication.runUntilSignalled(self.services, logger: self.logger)
+        try await HTTPApplication.runUntilSignalled(self.services, listen: self.listen, logger: self.logger)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Journal
 import TablecastServer
 
@@ -47,9 +48,11 @@ struct Serve: AsyncParsableCommand {
                 logger: logger
             )
         } catch {
-            throw CleanExit.message("error: \(error)")
+            // A journal that cannot be opened is the user's to fix: one clear line, no usage text, a failing status.
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
         }
-        try await application.run()
+        try await self.server.runReportingErrors { try await application.run() }
     }
 }
 
@@ -68,6 +71,7 @@ struct ConformanceServer: AsyncParsableCommand {
 
     func run() async throws {
         let logger = self.server.makeLogger()
-        try await ConformanceApplication(listen: self.server.listen, logger: logger).run()
+        let application = ConformanceApplication(listen: self.server.listen, logger: logger)
+        try await self.server.runReportingErrors { try await application.run() }
     }
 }

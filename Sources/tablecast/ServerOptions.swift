@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import TablecastServer
 
@@ -39,6 +40,18 @@ struct ServerOptions: ParsableArguments {
         ListenConfiguration(host: self.host, port: self.port) { host, port in
             print("tablecast listening on http://\(host):\(port)")
             fflush(nil)
+        }
+    }
+}
+
+extension ServerOptions {
+    /// Runs a server; a failure to start is one line on standard error and a failing exit status.
+    func runReportingErrors(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as ServerStartError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
         }
     }
 }
