@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "TablecastServer", targets: ["TablecastServer"]),
         .library(name: "SocketIOProtocol", targets: ["SocketIOProtocol"]),
         .library(name: "Journal", targets: ["Journal"]),
+        .library(name: "Restaurant", targets: ["Restaurant"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -33,6 +34,10 @@ let package = Package(
         .target(
             name: "Journal",
             dependencies: ["CSQLite"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Restaurant",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -65,6 +70,7 @@ let package = Package(
             name: "TablecastServer",
             dependencies: [
                 "Journal",
+                "Restaurant",
                 "SocketIOProtocol",
                 "SocketIOServer",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -88,6 +94,11 @@ let package = Package(
         .testTarget(
             name: "SocketIOProtocolTests",
             dependencies: ["SocketIOProtocol"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RestaurantTests",
+            dependencies: ["Restaurant"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,110 @@
+/// The 20 event names of the `/events` contract, with the backend's mixed separators kept as they are.
+public enum EventName: String, Sendable, CaseIterable, Codable {
+    case orderCreated = "order:created"
+    case orderServed = "order:served"
+    case orderCompleted = "order:completed"
+    case orderCancelled = "order:cancelled"
+    case tableActivated = "table:activated"
+    case tableCheckoutStarted = "table:checkoutStarted"
+    case tableCheckoutCompleted = "table:checkoutCompleted"
+    case tableForceReset = "table:forceReset"
+    case menuCreated = "menu.created"
+    case menuUpdated = "menu.updated"
+    case menuDeleted = "menu.deleted"
+    case userCreated = "user.created"
+    case userDeleted = "user.deleted"
+    case newMessage = "newMessage"
+    case messageUpdated = "messageUpdated"
+    case messagePinned = "messagePinned"
+    case messageDeleted = "messageDeleted"
+    case allMessagesDeleted = "allMessagesDeleted"
+    case serviceCall = "serviceCall"
+    case serviceCallHandled = "serviceCallHandled"
+}
+
+/// One event of the contract with its payload, as the domain produces it.
+public enum RestaurantEvent: Sendable, Hashable {
+    case orderCreated(Order)
+    case orderServed(Order)
+    case orderCompleted(Order)
+    case orderCancelled(Order)
+    case tableActivated(tableNumber: Int)
+    case tableCheckoutStarted(tableNumber: Int)
+    case tableCheckoutCompleted(tableNumber: Int)
+    case tableForceReset(tableNumber: Int)
+    case menuCreated(id: Int, name: String)
+    case menuUpdated(id: Int)
+    case menuDeleted(id: Int)
+    case userCreated(User)
+    case userDeleted(id: Int)
+    case newMessage(Message)
+    case messageUpdated(Message)
+    case messagePinned(Message)
+    case messageDeleted(id: Int)
+    case allMessagesDeleted
+    case serviceCall(ServiceCall)
+    case serviceCallHandled(ServiceCall)
+
+    public var name: EventName {
+        switch self {
+        case .orderCreated: .orderCreated
+        case .orderServed: .orderServed
+        case .orderCompleted: .orderCompleted
+        case .orderCancelled: .orderCancelled
+        case .tableActivated: .tableActivated
+        case .tableCheckoutStarted: .tableCheckoutStarted
+        case .tableCheckoutCompleted: .tableCheckoutCompleted
+        case .tableForceReset: .tableForceReset
+        case .menuCreated: .menuCreated
+        case .menuUpdated: .menuUpdated
+        case .menuDeleted: .menuDeleted
+        case .userCreated: .userCreated
+        case .userDeleted: .userDeleted
+        case .newMessage: .newMessage
+        case .messageUpdated: .messageUpdated
+        case .messagePinned: .messagePinned
+        case .messageDeleted: .messageDeleted
+        case .allMessagesDeleted: .allMessagesDeleted
+        case .serviceCall: .serviceCall
+        case .serviceCallHandled: .serviceCallHandled
+        }
+    }
+
+    /// The payload's JSON bytes, exactly as the contract writes them.
+    public var payload: [UInt8] {
+        var writer = JSONWriter()
+        self.encodePayload(into: &writer)
+        return writer.bytes
+    }
+
+    public func encodePayload(into writer: inout JSONWriter) {
+        switch self {
+        case .orderCreated(let order), .orderServed(let order), .orderCompleted(let order),
+            .orderCancelled(let order):
+            order.encode(into: &writer)
+        case .tableActivated(let number), .tableCheckoutStarted(let number), .tableCheckoutCompleted(let number),
+            .tableForceReset(let number):
+            writer.beginObject()
+            writer.key("tableNumber"); writer.value(number)
+            writer.endObject()
+        case .menuCreated(let id, let name):
+            writer.beginObject()
+            writer.key("id"); writer.value(id)
+            writer.key("name"); writer.value(name)
+            writer.endObject()
+        case .menuUpdated(let id), .menuDeleted(let id), .userDeleted(let id), .messageDeleted(let id):
+            writer.beginObject()
+            writer.key("id"); writer.value(id)
+            writer.endObject()
+        case .userCreated(let user):
+            user.encode(into: &writer)
+        case .newMessage(let message), .messageUpdated(let message), .messagePinned(let message):
+            message.encode(into: &writer)
+        case .allMessagesDeleted:
+            writer.beginObject()
+            writer.endObject()
+        case .serviceCall(let call), .serviceCallHandled(let call):
+            call.encode(into: &writer)
+        }
+    }
+}
