@@ -141,6 +141,7 @@ public enum EventCatalog {
     /// Every event, in the backend catalog's order.
     public static let events: [EventDescriptor] = {
         let at = Timestamp(millisecondsSince1970: 1_795_780_800_000)  // 2026-11-26T12:00:00.000Z
+        let margherita = MenuItem(id: 12, name: "Margherita", category: "Pizza", price: 1150)
         let item = OrderItem(menuItemId: 12, name: "Margherita", quantity: 2, unitPrice: 1150)
         let pending = Order(id: 1042, tableNumber: 7, status: .pending, items: [item], totalPrice: 2300,
                             createdAt: at, updatedAt: at)
@@ -180,9 +181,9 @@ public enum EventCatalog {
             EventDescriptor(name: .tableForceReset, summary: "A table was force-reset to available.",
                             payload: tableNumberPayload, example: .tableForceReset(tableNumber: 7)),
             EventDescriptor(name: .menuCreated, summary: "A menu item was created.", payload: menuCreatedPayload,
-                            example: .menuCreated(id: 12, name: "Margherita")),
+                            example: .menuCreated(margherita)),
             EventDescriptor(name: .menuUpdated, summary: "A menu item was updated.", payload: idPayload,
-                            example: .menuUpdated(id: 12)),
+                            example: .menuUpdated(margherita)),
             EventDescriptor(name: .menuDeleted, summary: "A menu item was deleted.", payload: idPayload,
                             example: .menuDeleted(id: 12)),
             EventDescriptor(name: .userCreated, summary: "A user was created.", payload: userCreatedPayload,

@@ -32,8 +32,10 @@ public enum RestaurantEvent: Sendable, Hashable {
     case tableCheckoutStarted(tableNumber: Int)
     case tableCheckoutCompleted(tableNumber: Int)
     case tableForceReset(tableNumber: Int)
-    case menuCreated(id: Int, name: String)
-    case menuUpdated(id: Int)
+    /// Carries the whole item; the payload says only `{id, name}` (see ``detail``).
+    case menuCreated(MenuItem)
+    /// Carries the whole item after the change; the payload says only `{id}` (see ``detail``).
+    case menuUpdated(MenuItem)
     case menuDeleted(id: Int)
     case userCreated(User)
     case userDeleted(id: Int)
@@ -70,6 +72,20 @@ public enum RestaurantEvent: Sendable, Hashable {
         }
     }
 
+    /// What the payload leaves out and a complete REST state needs: the whole menu item for `menu.created` and
+    /// `menu.updated` (the contract's payloads name only its id and name). The journal keeps it beside the event, so
+    /// that a projection rebuilt from the journal equals the live state; clients never see it.
+    public var detail: [UInt8]? {
+        switch self {
+        case .menuCreated(let item), .menuUpdated(let item):
+            var writer = JSONWriter()
+            item.encode(into: &writer)
+            return writer.bytes
+        default:
+            return nil
+        }
+    }
+
     /// The payload's JSON bytes, exactly as the contract writes them.
     public var payload: [UInt8] {
         var writer = JSONWriter()
@@ -87,12 +103,16 @@ public enum RestaurantEvent: Sendable, Hashable {
             writer.beginObject()
             writer.key("tableNumber"); writer.value(number)
             writer.endObject()
-        case .menuCreated(let id, let name):
+        case .menuCreated(let item):
             writer.beginObject()
-            writer.key("id"); writer.value(id)
-            writer.key("name"); writer.value(name)
+            writer.key("id"); writer.value(item.id)
+            writer.key("name"); writer.value(item.name)
             writer.endObject()
-        case .menuUpdated(let id), .menuDeleted(let id), .userDeleted(let id), .messageDeleted(let id):
+        case .menuUpdated(let item):
+            writer.beginObject()
+            writer.key("id"); writer.value(item.id)
+            writer.endObject()
+        case .menuDeleted(let id), .userDeleted(let id), .messageDeleted(let id):
             writer.beginObject()
             writer.key("id"); writer.value(id)
             writer.endObject()
