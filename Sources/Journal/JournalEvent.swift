@@ -12,6 +12,9 @@ public struct JournalEvent: Sendable, Equatable {
     public var name: String
     /// The exact bytes sent (usually JSON), stored as a blob.
     public var payload: [UInt8]
+    /// What the payload leaves out and a projection of the journal needs (the whole menu item of `menu.created`);
+    /// never sent to clients. `nil` for most events.
+    public var detail: [UInt8]?
 
     /// Creates an event.
     ///
@@ -22,12 +25,15 @@ public struct JournalEvent: Sendable, Equatable {
     ///   - namespace: The Socket.IO namespace.
     ///   - name: The event name.
     ///   - payload: The exact bytes sent.
-    public init(seq: Int64, monoNanos: Int64, wallMillis: Int64, namespace: String, name: String, payload: [UInt8]) {
+    ///   - detail: What the payload leaves out, if anything.
+    public init(seq: Int64, monoNanos: Int64, wallMillis: Int64, namespace: String, name: String, payload: [UInt8],
+                detail: [UInt8]? = nil) {
         self.seq = seq
         self.monoNanos = monoNanos
         self.wallMillis = wallMillis
         self.namespace = namespace
         self.name = name
         self.payload = payload
+        self.detail = detail
     }
 }

@@ -152,7 +152,7 @@ public final class JournalReader {
     private func prepareEvents(runID: Int64, fromSeq: Int64, limit: Int?) throws(SQLiteError) -> SQLiteStatement {
         let statement = try self.connection.prepare(
             """
-            SELECT seq, mono_ns, wall_ms, namespace, name, payload FROM events
+            SELECT seq, mono_ns, wall_ms, namespace, name, payload, detail FROM events
             WHERE run_id = ? AND seq >= ? ORDER BY seq LIMIT ?
             """
         )
@@ -182,7 +182,8 @@ public final class JournalReader {
             wallMillis: statement.int64(at: 2),
             namespace: statement.string(at: 3),
             name: statement.string(at: 4),
-            payload: statement.blob(at: 5)
+            payload: statement.blob(at: 5),
+            detail: statement.isNull(at: 6) ? nil : statement.blob(at: 6)
         )
     }
 

@@ -22,10 +22,11 @@ import CSQLite
 ///     namespace TEXT NOT NULL,
 ///     name TEXT NOT NULL,
 ///     payload BLOB NOT NULL,              -- the exact bytes sent
+///     detail BLOB,                        -- (version 2) what the payload leaves out, or NULL
 ///     PRIMARY KEY(run_id, seq)
 /// ) WITHOUT ROWID;
 /// PRAGMA application_id = 0x54424C43;    -- "TBLC"
-/// PRAGMA user_version = 1;               -- the schema version
+/// PRAGMA user_version = 2;               -- the schema version
 /// ```
 ///
 /// The payload is a blob holding the bytes exactly as sent, so the sqlite3 shell shows the JSON with
@@ -35,7 +36,7 @@ import CSQLite
 /// `user_version` drives migrations and lets an older tablecast refuse a journal written by a newer one.
 public enum JournalSchema {
     /// The schema version this tablecast writes, stored in `PRAGMA user_version`.
-    public static let version: Int32 = 1
+    public static let version: Int32 = 2
     /// The SQLite `application_id` of a journal: "TBLC" in ASCII.
     public static let applicationID: Int32 = 0x5442_4C43
 
@@ -69,7 +70,10 @@ public enum JournalSchema {
             payload BLOB NOT NULL,
             PRIMARY KEY(run_id, seq)
         ) WITHOUT ROWID;
-        """
+        """,
+        // Version 2: what an event's payload leaves out and a complete projection needs (the whole menu item of
+        // `menu.created` and `menu.updated`). NULL for every other event and for recorded streams.
+        "ALTER TABLE events ADD COLUMN detail BLOB",
     ]
 
     /// Works out what the database behind `connection` is, without writing to it.

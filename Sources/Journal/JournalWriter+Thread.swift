@@ -57,6 +57,11 @@ extension JournalWriter {
                     try insert.bind(event.namespace, at: 5)
                     try insert.bind(event.name, at: 6)
                     try insert.bind(event.payload, at: 7)
+                    if let detail = event.detail {
+                        try insert.bind(detail, at: 8)
+                    } else {
+                        try insert.bindNull(at: 8)
+                    }
                     try insert.step()
                     try insert.reset()
                 }

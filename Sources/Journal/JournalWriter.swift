@@ -59,8 +59,8 @@ public final class JournalWriter: Sendable {
         let insert = try JournalError.mapping(path: path) { () throws(SQLiteError) in
             let insert = try connection.prepare(
                 """
-                INSERT INTO events(run_id, seq, wall_ms, mono_ns, namespace, name, payload)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO events(run_id, seq, wall_ms, mono_ns, namespace, name, payload, detail)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """
             )
             // reset() keeps bindings, so the run id is bound once for the writer's lifetime.

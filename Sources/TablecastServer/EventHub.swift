@@ -35,10 +35,11 @@ public final class EventHub: Sendable {
     /// - Parameters:
     ///   - name: the event name.
     ///   - payload: the payload as valid JSON bytes; they are sent and journaled exactly as given.
+    ///   - detail: what the payload leaves out and the journal keeps for rebuilding state; never sent.
     /// - Returns: the event's sequence number.
     /// - Throws: ``JournalError`` when the journal cannot take the event; nothing is sent then.
     @discardableResult
-    public func emit(name: String, payload: [UInt8]) throws(JournalError) -> Int64 {
+    public func emit(name: String, payload: [UInt8], detail: [UInt8]? = nil) throws(JournalError) -> Int64 {
         try self.lastSeqBox.withLock { (lastSeq) throws(JournalError) -> Int64 in
             let seq = lastSeq + 1
             let event = JournalEvent(
@@ -47,7 +48,8 @@ public final class EventHub: Sendable {
                 wallMillis: Self.wallClockMillis(),
                 namespace: self.namespace,
                 name: name,
-                payload: payload
+                payload: payload,
+                detail: detail
             )
             try self.journal.append(event)
             lastSeq = seq
