@@ -3,6 +3,8 @@ import Journal
 import Logging
 import NIOCore
 import NIOPosix
+import Restaurant
+import Foundation
 import ServiceLifecycle
 import SocketIOProtocol
 import SocketIOServer
@@ -18,29 +20,36 @@ public struct ServeApplication: Sendable {
         public var journalPath: String
         public var engine: EngineIOConfiguration
         public var connectTimeout: TimeAmount
+        /// The tables, menu and staff the restaurant starts with.
+        public var restaurant: RestaurantDefinition
 
         public init(listen: ListenConfiguration = ListenConfiguration(), journalPath: String = "tablecast.sqlite",
                     engine: EngineIOConfiguration = EngineIOConfiguration(),
-                    connectTimeout: TimeAmount = .seconds(45)) {
+                    connectTimeout: TimeAmount = .seconds(45), restaurant: RestaurantDefinition = .default) {
             self.listen = listen
             self.journalPath = journalPath
             self.engine = engine
             self.connectTimeout = connectTimeout
+            self.restaurant = restaurant
         }
 
         /// A configuration with the Engine.IO heartbeat and payload limits given in milliseconds and bytes.
         public init(listen: ListenConfiguration, journalPath: String, pingInterval: Int, pingTimeout: Int,
-                    maxPayload: Int) {
+                    maxPayload: Int, restaurantPath: String?) throws(ConfigurationError) {
             self.init(
                 listen: listen,
                 journalPath: journalPath,
                 engine: EngineIOConfiguration(pingInterval: pingInterval, pingTimeout: pingTimeout,
-                                              maxPayload: maxPayload)
+                                              maxPayload: maxPayload),
+                restaurant: try restaurantPath.map { (path) throws(ConfigurationError) in
+                    try RestaurantDefinitionFile.load(path: path)
+                } ?? .default
             )
         }
     }
 
     public let hub: EventHub
+    public let store: RestaurantStore
     public let socketIO: SocketIOServer
     /// The services in start order; graceful shutdown runs in reverse: sessions close, HTTP drains, journal commits.
     public let services: [any Service]
@@ -55,11 +64,13 @@ public struct ServeApplication: Sendable {
             run: RunDescriptor(
                 source: "serve",
                 tablecastVersion: tablecastVersion,
+                metaJSON: RunMetadata(restaurant: configuration.restaurant).json,
                 startedAtMillis: EventHub.wallClockMillis()
             )
         )
         let broadcaster = Broadcaster(group: MultiThreadedEventLoopGroup.singleton)
         let hub = EventHub(namespace: "/events", broadcaster: broadcaster, journal: journal)
+        let store = RestaurantStore(state: RestaurantState(definition: configuration.restaurant), hub: hub)
         let socketIO = SocketIOServer(
             path: "/socket.io/",
             configuration: configuration.engine,
@@ -75,9 +86,11 @@ public struct ServeApplication: Sendable {
         router.add(middleware: CORSMiddleware(allowOrigin: .originBased, allowCredentials: true))
         router.add(middleware: EngineIOMiddleware(servers: [socketIO.engine]))
         ControlAPI(hub: hub, engine: socketIO.engine).register(on: router)
+        RestaurantAPI(store: store).register(on: router)
         let app = HTTPApplication.make(router: router, engines: [socketIO.engine], listen: configuration.listen,
                                        logger: logger)
         self.hub = hub
+        self.store = store
         self.socketIO = socketIO
         self.logger = logger
         self.listen = configuration.listen

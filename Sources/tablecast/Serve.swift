@@ -27,6 +27,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The largest message, in bytes, a client may send.")
     var maxPayload = 1_000_000
 
+    @Option(help: "A restaurant definition (YAML: tables, menu, staff); the built-in restaurant by default.")
+    var restaurant: String?
+
     func validate() throws {
         guard self.pingInterval > 0 else { throw ValidationError("--ping-interval must be positive") }
         guard self.pingTimeout > 0 else { throw ValidationError("--ping-timeout must be positive") }
@@ -43,12 +46,14 @@ struct Serve: AsyncParsableCommand {
                     journalPath: self.journal,
                     pingInterval: self.pingInterval,
                     pingTimeout: self.pingTimeout,
-                    maxPayload: self.maxPayload
+                    maxPayload: self.maxPayload,
+                    restaurantPath: self.restaurant
                 ),
                 logger: logger
             )
         } catch {
-            // A journal that cannot be opened is the user's to fix: one clear line, no usage text, a failing status.
+            // A journal or a definition that cannot be opened is the user's to fix: one clear line, no usage text, a
+            // failing status.
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure
         }
