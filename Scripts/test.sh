@@ -4,10 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# System packages: SQLite's headers for the CSQLite module map, pkg-config to find them.
+# System packages: SQLite's headers for the CSQLite module map, pkg-config to find them, and a TypeScript compiler
+# (`tsc`) that the interop tests compile the generated .d.ts with.
 missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)
+command -v tsc >/dev/null 2>&1 || missing+=(node-typescript)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]}"
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -15,7 +17,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
 
-# Python interop client, pinned.
+# Python interop client and the JSON Schema validator, pinned.
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi

@@ -140,7 +140,7 @@ public enum EventCatalog {
 
     /// Every event, in the backend catalog's order.
     public static let events: [EventDescriptor] = {
-        let at = Timestamp(millisecondsSince1970: 1_795_780_800_000)  // 2026-11-26T12:00:00.000Z
+        let at = Timestamp(millisecondsSince1970: 1_795_694_400_000)  // 2026-11-26T12:00:00.000Z
         let margherita = MenuItem(id: 12, name: "Margherita", category: "Pizza", price: 1150)
         let item = OrderItem(menuItemId: 12, name: "Margherita", quantity: 2, unitPrice: 1150)
         let pending = Order(id: 1042, tableNumber: 7, status: .pending, items: [item], totalPrice: 2300,

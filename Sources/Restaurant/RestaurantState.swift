@@ -1,0 +1,109 @@
+/// The restaurant as the events have made it: the projection the REST API reads.
+///
+/// A pure value. It starts from a ``RestaurantDefinition`` and changes only through ``apply(_:)``, which checks the
+/// contract's lifecycle rules first, so a live state and one rebuilt from a journal by applying the same events are
+/// equal. The commands (``activateTable(tableNumber:)`` and the others, in `RestaurantState+Commands.swift`) turn an
+/// intent into the events it causes without applying them; the caller applies each one and emits it.
+public struct RestaurantState: Sendable, Equatable {
+    /// Tables by number.
+    public internal(set) var tables: [Int: Table]
+    /// Menu items by id.
+    public internal(set) var menu: [Int: MenuItem]
+    /// Users by id.
+    public internal(set) var users: [Int: User]
+    /// Orders by id, in every status: completed and cancelled orders stay for the REST API's history.
+    public internal(set) var orders: [Int: Order]
+    /// Messages by id.
+    public internal(set) var messages: [Int: Message]
+    /// Service calls by id, pending and handled.
+    public internal(set) var serviceCalls: [Int: ServiceCall]
+
+    /// The highest order id seen, created here or taken from an applied event; 0 before the first.
+    public internal(set) var lastOrderId: Int = 0
+    /// The highest menu item id seen, the definition's included.
+    public internal(set) var lastMenuItemId: Int = 0
+    /// The highest user id seen, the definition's included.
+    public internal(set) var lastUserId: Int = 0
+    /// The highest message id seen.
+    public internal(set) var lastMessageId: Int = 0
+    /// The highest service call id seen.
+    public internal(set) var lastServiceCallId: Int = 0
+
+    /// The ids of each table's `pending` and `served` orders, so that checkout and force reset need not scan history.
+    var openOrderIds: [Int: Set<Int>] = [:]
+    /// The id of each table's pending service call, for the upsert.
+    var pendingServiceCallIds: [Int: Int] = [:]
+
+    /// The state before any event: every table available, the definition's menu and staff, no orders, messages or
+    /// service calls.
+    ///
+    /// - Parameter definition: The restaurant; expected to have passed ``RestaurantDefinition/validate()`` (a later
+    ///   duplicate replaces an earlier one).
+    public init(definition: RestaurantDefinition) {
+        self.tables = Dictionary(
+            definition.tables.map { ($0.number, Table(number: $0.number, seats: $0.seats)) },
+            uniquingKeysWith: { _, last in last }
+        )
+        self.menu = Dictionary(definition.menu.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+        self.users = Dictionary(definition.users.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+        self.orders = [:]
+        self.messages = [:]
+        self.serviceCalls = [:]
+        self.lastMenuItemId = definition.menu.map(\.id).max() ?? 0
+        self.lastUserId = definition.users.map(\.id).max() ?? 0
+    }
+
+    // MARK: Next ids
+
+    /// The id the next created order gets.
+    public var nextOrderId: Int { self.lastOrderId + 1 }
+    /// The id the next created menu item gets.
+    public var nextMenuItemId: Int { self.lastMenuItemId + 1 }
+    /// The id the next created user gets.
+    public var nextUserId: Int { self.lastUserId + 1 }
+    /// The id the next posted message gets.
+    public var nextMessageId: Int { self.lastMessageId + 1 }
+    /// The id the next new service call gets.
+    public var nextServiceCallId: Int { self.lastServiceCallId + 1 }
+
+    // MARK: Sorted reads for the REST API
+
+    /// Tables by ascending number.
+    public var tablesSorted: [Table] { self.tables.values.sorted { $0.number < $1.number } }
+    /// Menu items by ascending id.
+    public var menuSorted: [MenuItem] { self.menu.values.sorted { $0.id < $1.id } }
+    /// Users by ascending id.
+    public var usersSorted: [User] { self.users.values.sorted { $0.id < $1.id } }
+    /// Messages by ascending id (oldest first).
+    public var messagesSorted: [Message] { self.messages.values.sorted { $0.id < $1.id } }
+
+    /// Orders by ascending id, optionally only those in one status and of one table.
+    ///
+    /// - Parameters:
+    ///   - status: Only orders in this status; every status when `nil`.
+    ///   - tableNumber: Only orders of this table; every table when `nil`.
+    public func orders(status: OrderStatus? = nil, tableNumber: Int? = nil) -> [Order] {
+        self.orders.values
+            .filter { order in
+                (status.map { order.status == $0 } ?? true) && (tableNumber.map { order.tableNumber == $0 } ?? true)
+            }
+            .sorted { $0.id < $1.id }
+    }
+
+    /// The `pending` and `served` orders of a table, by ascending id.
+    public func openOrders(tableNumber: Int) -> [Order] {
+        (self.openOrderIds[tableNumber] ?? []).compactMap { self.orders[$0] }.sorted { $0.id < $1.id }
+    }
+
+    /// Service calls by ascending id, optionally only those in one status.
+    public func serviceCalls(status: ServiceCallStatus? = nil) -> [ServiceCall] {
+        self.serviceCalls.values
+            .filter { call in status.map { call.status == $0 } ?? true }
+            .sorted { $0.id < $1.id }
+    }
+
+    /// The pending service call of a table, if it has one.
+    public func pendingServiceCall(tableNumber: Int) -> ServiceCall? {
+        self.pendingServiceCallIds[tableNumber].flatMap { self.serviceCalls[$0] }
+    }
+}
