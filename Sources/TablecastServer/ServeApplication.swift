@@ -83,7 +83,15 @@ public struct ServeApplication: Sendable {
             logger: logger
         )
         let router = Router(context: TablecastRequestContext.self)
-        router.add(middleware: CORSMiddleware(allowOrigin: .originBased, allowCredentials: true))
+        // NestJS's `cors: { origin: true }`: the request's origin is reflected, for every method the API uses.
+        router.add(
+            middleware: CORSMiddleware(
+                allowOrigin: .originBased,
+                allowHeaders: [.accept, .authorization, .contentType, .origin],
+                allowMethods: [.get, .post, .patch, .delete, .head, .options],
+                allowCredentials: true
+            )
+        )
         router.add(middleware: EngineIOMiddleware(servers: [socketIO.engine]))
         ControlAPI(hub: hub, engine: socketIO.engine).register(on: router)
         RestaurantAPI(store: store).register(on: router)
