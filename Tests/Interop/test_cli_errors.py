@@ -59,3 +59,31 @@ def test_a_port_in_use_is_one_clear_line(servers, tmp_path):
     result = run("serve", "--port", str(server.port), "--journal", str(tmp_path / "second.sqlite"))
     assert result.returncode == 1, result
     assert result.stderr.strip() == f"error: cannot listen on 127.0.0.1:{server.port}: Address already in use"
+
+
+def test_journal_verify_refuses_a_file_that_is_not_a_journal(tmp_path):
+    path = tmp_path / "other.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT)")
+    before = digest(path)
+    result = run("journal", "verify", str(path))
+    assert result.returncode == 1, result
+    assert "not a tablecast journal" in result.stderr, result.stderr
+    assert digest(path) == before
+
+
+def test_journal_verify_of_a_missing_file_is_one_clear_line(tmp_path):
+    path = tmp_path / "nope.sqlite"
+    result = run("journal", "verify", str(path))
+    assert result.returncode == 1, result
+    assert str(path) in result.stderr and result.stderr.count("\n") == 1, result.stderr
+    assert not path.exists()
+
+
+def test_a_restaurant_file_error_names_file_line_and_field(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("tables:\n  - { number: 1, seats: 4 }\nmenu:\n  - { id: 1, name: Soup, category: Starters, price: cheap }\nstaff: []\n")
+    result = run("serve", "--port", "0", "--journal", str(tmp_path / "j.sqlite"), "--restaurant", str(path))
+    assert result.returncode == 1, result
+    assert result.stderr.strip() == f'error: {path}:4: menu[0].price: expected an integer, found "cheap"'
+    assert not (tmp_path / "j.sqlite").exists()
