@@ -1,12 +1,13 @@
-/// A parsed JSON value that keeps what payload checking needs and Foundation's `JSONSerialization` loses on Linux:
-/// object keys in document order (duplicates included), booleans apart from numbers, integers apart from fractions.
+/// A parsed JSON value that keeps what payload checking and the contract's examples need and Foundation's
+/// `JSONSerialization` loses on Linux: object keys in document order (duplicates included), booleans apart from
+/// numbers, integers apart from fractions, and fractions as written.
 enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     /// A number written without fraction or exponent that fits in an `Int`.
     case integer(Int)
-    /// Any other number.
-    case number(Double)
+    /// Any other number, kept exactly as it was written.
+    case number(String)
     case string(String)
     case array([JSONValue])
     /// Members in document order.
@@ -30,8 +31,10 @@ enum JSONValue: Sendable, Hashable {
         switch self {
         case .integer(let value):
             return value
-        case .number(let value):
-            guard value.rounded() == value, let exact = Int(exactly: value) else { return nil }
+        case .number(let text):
+            guard let value = Double(text), value.rounded() == value, let exact = Int(exactly: value) else {
+                return nil
+            }
             return exact
         default:
             return nil
@@ -52,8 +55,8 @@ struct JSONParseError: Error, Sendable, Hashable {
     var reason: String
 }
 
-/// A strict RFC 8259 parser for payloads (small documents); Restaurant depends on Foundation only, so it cannot
-/// share SocketIOProtocol's scanner.
+/// A strict RFC 8259 parser for payloads, journal details and the contract's examples (small documents); Restaurant
+/// depends on Foundation only, so it cannot share SocketIOProtocol's scanner.
 struct JSONParser {
     /// Nesting beyond this is refused, so that hostile input cannot exhaust the stack; payloads nest 3 deep.
     static let maximumDepth = 64
@@ -295,10 +298,10 @@ struct JSONParser {
         if isInteger, let value = Int(text) {
             return .integer(value)
         }
-        guard let value = Double(text) else {
+        guard Double(text) != nil else {
             throw JSONParseError(offset: start, reason: "number out of range")
         }
-        return .number(value)
+        return .number(text)
     }
 
     private mutating func skipDigits() {

@@ -116,8 +116,11 @@ public enum AsyncAPIExporter {
     }
 
     private static func message(_ event: EventDescriptor) -> ContractJSON.Member {
-        guard let example = ContractJSON.parse(event.example.payload) else {
-            preconditionFailure("the catalog's example of \(event.name.rawValue) is not JSON")
+        let example: ContractJSON
+        do throws(JSONParseError) {
+            example = ContractJSON(try JSONParser.parse(event.example.payload).value)
+        } catch {
+            preconditionFailure("the catalog's example of \(event.name.rawValue) is not JSON: \(error.reason)")
         }
         return .init(
             ContractSchemas.identifier(for: event.name),

@@ -24,6 +24,22 @@ indirect enum ContractJSON: Sendable {
         }
     }
 
+    /// The value of parsed JSON, object members in the order they were written.
+    ///
+    /// The exporters embed each catalog example this way: parsing the example's exact bytes with ``JSONParser``
+    /// (rather than building the value again) keeps the documents' examples identical to what the server sends.
+    init(_ value: JSONValue) {
+        switch value {
+        case .null: self = .null
+        case .bool(let flag): self = .bool(flag)
+        case .integer(let integer): self = .integer(integer)
+        case .number(let text): self = .number(text)
+        case .string(let text): self = .string(text)
+        case .array(let elements): self = .array(elements.map(ContractJSON.init))
+        case .object(let members): self = .object(members.map { Member($0.key, ContractJSON($0.value)) })
+        }
+    }
+
     /// The value as a document: 2-space indentation, `"key": value`, one member or element per line, empty objects
     /// and arrays as `{}` and `[]`, and a trailing newline.
     var document: String {
