@@ -117,11 +117,15 @@ extension Response {
                  body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 
-    /// A JSON error body: `{"error":"…"}`.
-    static func jsonError(_ status: HTTPResponse.Status, _ message: String) -> Response {
+    /// A JSON error body: `{"error":"…"}`, with `"field"` when one field is at fault.
+    static func jsonError(_ status: HTTPResponse.Status, _ message: String, field: String? = nil) -> Response {
         var body = ByteBuffer()
         body.writeStaticString("{\"error\":")
         body.writeJSONString(message)
+        if let field {
+            body.writeStaticString(",\"field\":")
+            body.writeJSONString(field)
+        }
         body.writeStaticString("}")
         return Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: body))
     }

@@ -7,6 +7,12 @@ import SocketIOProtocol
 protocol RequestInput: Decodable {
     /// The fields the body may have; any other is refused, so that a typo never passes silently.
     static var fieldNames: Set<String> { get }
+    /// For fields holding a list of objects, the fields those objects may have.
+    static var nestedFieldNames: [String: Set<String>] { get }
+}
+
+extension RequestInput {
+    static var nestedFieldNames: [String: Set<String>] { [:] }
 }
 
 /// An HTTP error answer: a status and a message for `{"error":"…"}`. Thrown from a route, Hummingbird answers with
@@ -14,9 +20,21 @@ protocol RequestInput: Decodable {
 struct HTTPFailure: HTTPResponseError {
     var status: HTTPResponse.Status
     var message: String
+    /// The field at fault, as a path such as `items[0].quantity`.
+    var field: String?
+
+    init(status: HTTPResponse.Status, message: String, field: String? = nil) {
+        self.status = status
+        self.message = message
+        self.field = field
+    }
+
+    static func badField(_ field: String, _ message: String) -> HTTPFailure {
+        HTTPFailure(status: .badRequest, message: message, field: field)
+    }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        .jsonError(self.status, self.message)
+        .jsonError(self.status, self.message, field: self.field)
     }
 }
 
@@ -40,24 +58,100 @@ enum RequestBody {
         } catch {
             throw HTTPFailure(status: .badRequest, message: "the body must be a JSON object: \(error)")
         }
-        for member in members where !Input.fieldNames.contains(member.key) {
-            let expected = Input.fieldNames.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
-            throw HTTPFailure(status: .badRequest,
-                              message: "unknown field \(JSONString.encode(member.key)); expected \(expected)")
+        let failure: HTTPFailure? = bytes.withUnsafeBytes { buffer in
+            do throws(HTTPFailure) {
+                try Self.checkFields(members, allowed: Input.fieldNames, nested: Input.nestedFieldNames,
+                                     prefix: "", in: buffer)
+            } catch {
+                return error
+            }
+            return Self.firstNonInteger(buffer, span: 0..<buffer.count, path: "").map { path in
+                HTTPFailure.badField(path, "field \"\(path)\" must be an integer")
+            }
+        }
+        if let failure {
+            throw failure
         }
         do {
             return try JSONDecoder().decode(Input.self, from: Data(bytes))
         } catch let error as DecodingError {
-            throw HTTPFailure(status: .badRequest, message: Self.describe(error))
+            throw HTTPFailure(status: .badRequest, message: Self.describe(error), field: Self.field(of: error))
         }
     }
 
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ codingPath: [any CodingKey]) -> String {
-            codingPath.map { key in key.intValue.map { "[\($0)]" } ?? ".\(key.stringValue)" }
-                .joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
-                .replacingOccurrences(of: ".[", with: "[")
+    /// Refuses unknown and repeated fields, at the top level and in lists of objects.
+    private static func checkFields(
+        _ members: [(key: String, kind: JSONValueKind, span: Range<Int>)],
+        allowed: Set<String>,
+        nested: [String: Set<String>],
+        prefix: String,
+        in bytes: UnsafeRawBufferPointer
+    ) throws(HTTPFailure) {
+        var seen = Set<String>()
+        for member in members {
+            let path = prefix + member.key
+            guard allowed.contains(member.key) else {
+                let expected = allowed.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
+                throw HTTPFailure.badField(path, "unknown field \(JSONString.encode(path)); expected \(expected)")
+            }
+            guard seen.insert(member.key).inserted else {
+                throw HTTPFailure.badField(path, "field \(JSONString.encode(path)) appears twice")
+            }
+            guard let itemFields = nested[member.key], member.kind == .array else { continue }
+            let elements = (try? JSONScanner.arrayElements(UnsafeRawBufferPointer(rebasing: bytes[member.span]))) ?? []
+            for (index, element) in elements.enumerated() where element.kind == .object {
+                let start = member.span.lowerBound + element.span.lowerBound
+                let span = start..<(start + element.span.count)
+                let itemMembers = (try? JSONScanner.objectMembers(UnsafeRawBufferPointer(rebasing: bytes[span]))) ?? []
+                try Self.checkFields(itemMembers, allowed: itemFields, nested: [:], prefix: "\(path)[\(index)].",
+                                     in: UnsafeRawBufferPointer(rebasing: bytes[span]))
+            }
         }
+    }
+
+    /// The path of the first number that is not an integer in range: every number the API takes is an integer,
+    /// and Foundation's decoder reports such a number without saying where it is.
+    private static func firstNonInteger(_ bytes: UnsafeRawBufferPointer, span: Range<Int>, path: String) -> String? {
+        let value = UnsafeRawBufferPointer(rebasing: bytes[span])
+        if let members = try? JSONScanner.objectMembers(value) {
+            for member in members {
+                let start = span.lowerBound + member.span.lowerBound
+                let childPath = path.isEmpty ? member.key : "\(path).\(member.key)"
+                if let found = Self.firstNonInteger(bytes, span: start..<(start + member.span.count), path: childPath) {
+                    return found
+                }
+            }
+        } else if let elements = try? JSONScanner.arrayElements(value) {
+            for (index, element) in elements.enumerated() {
+                let start = span.lowerBound + element.span.lowerBound
+                if let found = Self.firstNonInteger(bytes, span: start..<(start + element.span.count),
+                                                    path: "\(path)[\(index)]") {
+                    return found
+                }
+            }
+        } else if let (kind, _) = try? JSONScanner.validate(value), kind == .number {
+            return Int(String(decoding: value, as: UTF8.self)) == nil ? path : nil
+        }
+        return nil
+    }
+
+    private static func field(of error: DecodingError) -> String? {
+        switch error {
+        case .keyNotFound(let key, let context): Self.path(context.codingPath + [key])
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            context.codingPath.isEmpty ? nil : Self.path(context.codingPath)
+        @unknown default: nil
+        }
+    }
+
+    private static func path(_ codingPath: [any CodingKey]) -> String {
+        codingPath.map { key in key.intValue.map { "[\($0)]" } ?? ".\(key.stringValue)" }
+            .joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+            .replacingOccurrences(of: ".[", with: "[")
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ codingPath: [any CodingKey]) -> String { Self.path(codingPath) }
         switch error {
         case .keyNotFound(let key, let context):
             return "missing field \"\(path(context.codingPath + [key]))\""

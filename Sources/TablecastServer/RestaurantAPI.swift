@@ -27,6 +27,7 @@ struct RestaurantAPI {
         var tableNumber: Int
         var items: [OrderItemRequest]
         static let fieldNames: Set<String> = ["tableNumber", "items"]
+        static let nestedFieldNames: [String: Set<String>] = ["items": ["menuItemId", "quantity", "notes"]]
     }
 
     private func registerOrders(on router: Router<TablecastRequestContext>) {
@@ -161,7 +162,7 @@ struct RestaurantAPI {
 
     struct CreateUser: RequestInput {
         var username: String
-        var role: UserRole
+        var role: String
         static let fieldNames: Set<String> = ["username", "role"]
     }
 
@@ -171,8 +172,9 @@ struct RestaurantAPI {
         }
         router.post("/users") { request, _ in
             let input = try await RequestBody.decode(CreateUser.self, from: request)
+            let role = try Self.enumeration(UserRole.self, input.role, field: "role")
             return self.change(.created, { state throws(CommandError) in
-                [try state.createUser(username: input.username, role: input.role)]
+                [try state.createUser(username: input.username, role: role)]
             }, render: { _, events in Self.payload(events.last) })
         }
         router.delete("/users/:id") { _, context in
@@ -234,7 +236,7 @@ struct RestaurantAPI {
 
     struct CallService: RequestInput {
         var tableNumber: Int
-        var type: ServiceCallType
+        var type: String
         static let fieldNames: Set<String> = ["tableNumber", "type"]
     }
 
@@ -256,9 +258,12 @@ struct RestaurantAPI {
         }
         router.post("/service-calls") { request, _ in
             let input = try await RequestBody.decode(CallService.self, from: request)
+            let type = try Self.enumeration(ServiceCallType.self, input.type, field: "type")
             let now = Self.now()
-            return self.change(.ok, { state throws(CommandError) in
-                [try state.callService(tableNumber: input.tableNumber, type: input.type, at: now)]
+            // 201 when the call is new, 200 when it updates the table's pending call.
+            let isUpdate = self.store.read { state in state.pendingServiceCall(tableNumber: input.tableNumber) != nil }
+            return self.change(isUpdate ? .ok : .created, { state throws(CommandError) in
+                [try state.callService(tableNumber: input.tableNumber, type: type, at: now)]
             }, render: { _, events in Self.payload(events.last) })
         }
         router.post("/service-calls/:id/handle") { request, context in
@@ -376,6 +381,15 @@ struct RestaurantAPI {
     private static func positiveInteger(_ text: String, name: String) throws(HTTPFailure) -> Int {
         guard let value = Int(text), value > 0 else {
             throw HTTPFailure(status: .badRequest, message: "\(name) must be a positive integer, got \"\(text)\"")
+        }
+        return value
+    }
+
+    private static func enumeration<Value: RawRepresentable & CaseIterable>(
+        _ type: Value.Type, _ text: String, field: String
+    ) throws(HTTPFailure) -> Value where Value.RawValue == String {
+        guard let value = Value(rawValue: text) else {
+            throw HTTPFailure.badField(field, Self.badEnum(field, text, Array(Value.allCases)))
         }
         return value
     }
