@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "SocketIOProtocol", targets: ["SocketIOProtocol"]),
         .library(name: "Journal", targets: ["Journal"]),
         .library(name: "Restaurant", targets: ["Restaurant"]),
+        .library(name: "Simulator", targets: ["Simulator"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -39,6 +40,14 @@ let package = Package(
         ),
         .target(
             name: "Restaurant",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Simulator",
+            dependencies: [
+                "Restaurant",
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -72,6 +81,7 @@ let package = Package(
             dependencies: [
                 "Journal",
                 "Restaurant",
+                "Simulator",
                 "SocketIOProtocol",
                 "SocketIOServer",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -80,7 +90,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -101,6 +110,11 @@ let package = Package(
         .testTarget(
             name: "RestaurantTests",
             dependencies: ["Restaurant"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SimulatorTests",
+            dependencies: ["Simulator", "Restaurant"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

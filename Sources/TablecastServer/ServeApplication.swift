@@ -6,6 +6,7 @@ import NIOPosix
 import Restaurant
 import Foundation
 import ServiceLifecycle
+import Simulator
 import SocketIOProtocol
 import SocketIOServer
 

@@ -1,7 +1,7 @@
 import Foundation
 import Restaurant
+import Simulator
 import Testing
-@testable import TablecastServer
 
 struct RestaurantDefinitionFileTests {
     private let valid = """
@@ -52,6 +52,35 @@ struct RestaurantDefinitionFileTests {
             #expect(error.field == field, "\(error)")
             #expect(error.description.contains(fragment), "\(error)")
             #expect(error.description.hasPrefix("bad.yaml:"), "\(error)")
+        }
+    }
+
+    @Test func aRunOfTablesIsOneEntry() throws {
+        let definition = try RestaurantDefinitionFile.parse(
+            "tables:\n  - { numbers: 1..3, seats: 2 }\n  - { number: 7, seats: 6 }\nmenu: []\nstaff: []\n",
+            path: "r.yaml"
+        )
+        #expect(definition.tables.map(\.number) == [1, 2, 3, 7])
+        #expect(definition.tables.map(\.seats) == [2, 2, 2, 6])
+    }
+
+    @Test(arguments: [
+        ("tables:\n  - { numbers: 1..3, seats: 2 }\n  - { number: 2, seats: 4 }\nmenu: []\nstaff: []\n", 3,
+         "tables[1].number", "tables[1].number 2 is a duplicate of tables[0].numbers"),
+        ("tables:\n  - { numbers: 3..1, seats: 2 }\nmenu: []\nstaff: []\n", 2, "tables[0].numbers", "backwards"),
+        ("tables:\n  - { numbers: 0..4, seats: 2 }\nmenu: []\nstaff: []\n", 2, "tables[0].numbers", "positive"),
+        ("tables:\n  - { number: 1, numbers: 2..4, seats: 2 }\nmenu: []\nstaff: []\n", 2, "tables[0]", "not both"),
+        ("tables:\n  - { numbers: 1..100000, seats: 2 }\nmenu: []\nstaff: []\n", 2, "tables[0].numbers",
+         "at most 10000 tables"),
+    ] as [(String, Int, String?, String)])
+    func runsOfTablesAreChecked(text: String, line: Int, field: String?, fragment: String) {
+        do {
+            _ = try RestaurantDefinitionFile.parse(text, path: "bad.yaml")
+            Issue.record("accepted an invalid definition")
+        } catch {
+            #expect(error.line == line, "\(error)")
+            #expect(error.field == field, "\(error)")
+            #expect(error.description.contains(fragment), "\(error)")
         }
     }
 

@@ -88,7 +88,8 @@ struct YAMLValue {
         YAMLValue(node: node, path: self.path, field: field)
     }
 
-    private var kind: String {
+    /// What the node is, for error messages: `"four"`, `a mapping`, `a list`.
+    var kindDescription: String {
         switch self.node {
         case .scalar(let scalar): "\"\(scalar.string)\""
         case .mapping: "a mapping"
@@ -100,7 +101,7 @@ struct YAMLValue {
     /// The entries of a mapping, refusing keys outside `allowed`.
     func mapping(allowed: Set<String>) throws(ConfigurationError) -> [String: YAMLValue] {
         guard case .mapping(let mapping) = self.node else {
-            throw self.error("expected a mapping, found \(self.kind)")
+            throw self.error("expected a mapping, found \(self.kindDescription)")
         }
         var entries: [String: YAMLValue] = [:]
         for (key, value) in mapping {
@@ -121,40 +122,40 @@ struct YAMLValue {
     /// The items of a list.
     func sequence() throws(ConfigurationError) -> [YAMLValue] {
         guard case .sequence(let sequence) = self.node else {
-            throw self.error("expected a list, found \(self.kind)")
+            throw self.error("expected a list, found \(self.kindDescription)")
         }
         return sequence.enumerated().map { index, node in self.child(node, field: "\(self.field)[\(index)]") }
     }
 
     func string() throws(ConfigurationError) -> String {
         guard case .scalar(let scalar) = self.node else {
-            throw self.error("expected a text value, found \(self.kind)")
+            throw self.error("expected a text value, found \(self.kindDescription)")
         }
         return scalar.string
     }
 
     func int() throws(ConfigurationError) -> Int {
         guard case .scalar(let scalar) = self.node, let value = Int(scalar.string) else {
-            throw self.error("expected an integer, found \(self.kind)")
+            throw self.error("expected an integer, found \(self.kindDescription)")
         }
         return value
     }
 
     func double() throws(ConfigurationError) -> Double {
         guard case .scalar(let scalar) = self.node, let value = Double(scalar.string), value.isFinite else {
-            throw self.error("expected a number, found \(self.kind)")
+            throw self.error("expected a number, found \(self.kindDescription)")
         }
         return value
     }
 
     func bool() throws(ConfigurationError) -> Bool {
         guard case .scalar(let scalar) = self.node else {
-            throw self.error("expected true or false, found \(self.kind)")
+            throw self.error("expected true or false, found \(self.kindDescription)")
         }
         switch scalar.string {
         case "true": return true
         case "false": return false
-        default: throw self.error("expected true or false, found \(self.kind)")
+        default: throw self.error("expected true or false, found \(self.kindDescription)")
         }
     }
 }

@@ -1,0 +1,72 @@
+import Restaurant
+
+/// Where ``SimulationEngine`` sends its intents: the owner of the current restaurant state.
+///
+/// The engine never holds the state. Each intent becomes a command that the sink runs against the state as it is at
+/// that moment (in `serve`, REST users change it too), so an intent always resolves against the truth. `LocalSink`
+/// owns a state for tests and `simulate`; the server's sink runs the command under the store's lock and emits
+/// through `EventHub`.
+public protocol CommandSink {
+    /// Runs the command on the current state; on success the events are applied and emitted, in order. Nothing
+    /// changes on failure.
+    ///
+    /// A command may return no events (the engine reads the state that way); then nothing is applied or emitted and
+    /// the result is a success with no events.
+    ///
+    /// - Returns: The events applied and emitted, or why the command refused.
+    mutating func perform(
+        _ command: (borrowing RestaurantState) throws(CommandError) -> [RestaurantEvent]
+    ) -> Result<[RestaurantEvent], CommandError>
+}
+
+/// A sink that owns a restaurant state and applies events to it, without a journal or clients: for tests,
+/// benchmarks and `simulate`.
+public struct LocalSink: CommandSink, Sendable {
+    /// The restaurant as the applied events have made it.
+    public var state: RestaurantState
+    /// Whether ``emitted`` keeps every event applied; off, the sink only counts them.
+    public var recordsEvents: Bool
+    /// The events applied so far, in order, when ``recordsEvents`` is on.
+    public var emitted: [RestaurantEvent] = []
+    /// How many events were applied.
+    public private(set) var eventCount = 0
+
+    /// A sink over `state`.
+    public init(state: RestaurantState, recordsEvents: Bool = false) {
+        self.state = state
+        self.recordsEvents = recordsEvents
+    }
+
+    /// A sink over a fresh restaurant.
+    public init(definition: RestaurantDefinition, recordsEvents: Bool = false) {
+        self.init(state: RestaurantState(definition: definition), recordsEvents: recordsEvents)
+    }
+
+    public mutating func perform(
+        _ command: (borrowing RestaurantState) throws(CommandError) -> [RestaurantEvent]
+    ) -> Result<[RestaurantEvent], CommandError> {
+        let events: [RestaurantEvent]
+        do throws(CommandError) {
+            events = try command(self.state)
+        } catch {
+            return .failure(error)
+        }
+        // Each event is checked before it is applied, so a refused first event changes nothing. A command whose
+        // later event is refused after its earlier ones applied would be a bug in the command (each command's
+        // events are checked in sequence by its own design, as `RestaurantStore` assumes too); copying the whole
+        // state up front to roll such a bug back would cost more than the event.
+        for (index, event) in events.enumerated() {
+            do throws(LifecycleViolation) {
+                try self.state.apply(event)
+            } catch {
+                precondition(index == 0, "event \(index) of a command was refused after the ones before it: \(error)")
+                return .failure(.conflict(error.message, rule: error.rule))
+            }
+            if self.recordsEvents {
+                self.emitted.append(event)
+            }
+        }
+        self.eventCount += events.count
+        return .success(events)
+    }
+}

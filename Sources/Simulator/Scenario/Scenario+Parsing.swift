@@ -1,0 +1,240 @@
+import Foundation
+import Restaurant
+import Yams
+
+/// Reading scenarios from YAML (the schema is in `Scenarios/README.md`). Every error names the file, the line and the
+/// field; unknown fields are refused, so a typo never silently falls back to a default.
+extension Scenario {
+    /// Loads a scenario file; a restaurant given as a path is resolved against the file's folder.
+    public static func load(path: String) throws(ConfigurationError) -> Scenario {
+        try Self.decode(YAMLValue.load(path: path))
+    }
+
+    /// Parses a scenario from YAML text. `path` names the text in error messages, and its folder is where a
+    /// restaurant given as a relative path is looked for.
+    public static func parse(_ text: String, path: String) throws(ConfigurationError) -> Scenario {
+        try Self.decode(YAMLValue.parse(text, path: path))
+    }
+
+    static func decode(_ root: YAMLValue) throws(ConfigurationError) -> Scenario {
+        let fields = try root.mapping(
+            allowed: ["name", "description", "seed", "restaurant", "timeScale", "rate", "loop", "phases", "traffic"]
+        )
+        let nameValue = try fields.required("name", in: root)
+        let name = try nameValue.string()
+        guard !name.allSatisfy(\.isWhitespace) else {
+            throw nameValue.error("the name must not be empty")
+        }
+        var scenario = Scenario(name: name, phases: try Self.decodePhases(try fields.required("phases", in: root)))
+        scenario.summary = try fields["description"]?.string()
+        if let seedValue = fields["seed"] {
+            guard case .scalar(let scalar) = seedValue.node, let seed = UInt64(scalar.string) else {
+                throw seedValue.error(
+                    "expected a whole number from 0 to \(UInt64.max), found \(seedValue.kindDescription)"
+                )
+            }
+            scenario.seed = seed
+        }
+        if let loop = fields["loop"] {
+            scenario.loop = try loop.bool()
+        }
+        switch (fields["timeScale"], fields["rate"]) {
+        case (.some, .some(let rate)):
+            throw rate.error("give either timeScale or rate, not both")
+        case (let scale?, nil):
+            scenario.pacing = .timeScale(try scale.timeScale())
+        case (nil, let rateValue?):
+            let rate = try rateValue.rate()
+            guard rate > 0 else {
+                throw rateValue.error("the target event rate must be positive")
+            }
+            scenario.pacing = .rate(rate)
+        case (nil, nil):
+            scenario.pacing = .timeScale(1)
+        }
+        if let restaurant = fields["restaurant"] {
+            (scenario.restaurant, scenario.restaurantSource) = try Self.decodeRestaurant(restaurant)
+        }
+        if let traffic = fields["traffic"] {
+            scenario.traffic = try Self.decodeTraffic(traffic)
+        }
+        return scenario
+    }
+
+    // MARK: Restaurant
+
+    private static func decodeRestaurant(_ value: YAMLValue) throws(ConfigurationError)
+        -> (RestaurantDefinition, String)
+    {
+        guard case .scalar(let scalar) = value.node else {
+            return (try RestaurantDefinitionFile.decode(value), "inline")
+        }
+        let reference = scalar.string
+        if reference == "default" {
+            return (.default, "default")
+        }
+        guard !reference.isEmpty else {
+            throw value.error("expected default, a path to a restaurant file, or an inline restaurant")
+        }
+        let path: String
+        if reference.hasPrefix("/") {
+            path = reference
+        } else {
+            let folder = (value.path as NSString).deletingLastPathComponent
+            path = folder.isEmpty ? reference : (folder as NSString).appendingPathComponent(reference)
+        }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw value.error("no restaurant file at \(path) (a path is relative to the scenario file)")
+        }
+        return (try RestaurantDefinitionFile.load(path: path), path)
+    }
+
+    // MARK: Phases
+
+    private static func decodePhases(_ list: YAMLValue) throws(ConfigurationError) -> [Phase] {
+        let entries = try list.sequence()
+        guard !entries.isEmpty else {
+            throw list.error("a scenario needs at least one phase")
+        }
+        var phases: [Phase] = []
+        for entry in entries {
+            let fields = try entry.mapping(allowed: ["name", "duration", "pause", "arrivalRate", "rampTo"])
+            let name = try fields.required("name", in: entry).string()
+            switch (fields["duration"], fields["pause"]) {
+            case (.some, .some(let pause)):
+                throw pause.error("a phase has either a duration or a pause, not both")
+            case (nil, nil):
+                let field = "\(entry.field).duration"
+                throw ConfigurationError(path: entry.path, line: entry.line, field: field,
+                                         message: "missing field (a phase has a duration or a pause)")
+            case (nil, let pauseValue?):
+                for extra in ["arrivalRate", "rampTo"] {
+                    if let value = fields[extra] {
+                        throw value.error("a pause has no arrivals; remove \(extra) or make it a duration")
+                    }
+                }
+                phases.append(.pause(name: name, duration: try Self.positiveDuration(pauseValue)))
+            case (let durationValue?, nil):
+                let duration = try Self.positiveDuration(durationValue)
+                let arrivalRate = try fields.required("arrivalRate", in: entry).rate()
+                let rampTo = try fields["rampTo"]?.rate()
+                phases.append(Phase(name: name, duration: duration, arrivalRate: arrivalRate, rampTo: rampTo))
+            }
+        }
+        return phases
+    }
+
+    private static func positiveDuration(_ value: YAMLValue) throws(ConfigurationError) -> Double {
+        let duration = try value.duration()
+        guard duration > 0 else {
+            throw value.error("a phase must last longer than 0s")
+        }
+        return duration
+    }
+
+    // MARK: Traffic
+
+    private static func decodeTraffic(_ value: YAMLValue) throws(ConfigurationError) -> TrafficModel {
+        var traffic = TrafficModel()
+        let sections = try value.mapping(
+            allowed: ["parties", "orders", "checkout", "serviceCalls", "chatter", "menuChanges", "userChanges",
+                      "forceResets"]
+        )
+        if let section = sections["parties"] {
+            let fields = try section.mapping(allowed: ["size", "dwell", "patience", "turnover"])
+            if let size = fields["size"] {
+                traffic.parties.size = try size.weights(
+                    expected: "party sizes (1, 2, …)", key: { Int($0).flatMap { $0 > 0 ? $0 : nil } }, order: (<)
+                )
+            }
+            if let dwell = fields["dwell"] { traffic.parties.dwell = try dwell.durationRange() }
+            if let patience = fields["patience"] { traffic.parties.patience = try patience.duration() }
+            if let turnover = fields["turnover"] { traffic.parties.turnover = try turnover.durationRange() }
+        }
+        if let section = sections["orders"] {
+            let fields = try section.mapping(
+                allowed: ["perParty", "items", "quantity", "notesShare", "firstAfter", "nextAfter", "serveAfter",
+                          "completeAfter", "cancelShare"]
+            )
+            if let perParty = fields["perParty"] {
+                traffic.orders.perParty = try Self.countRange(perParty, minimum: 0)
+            }
+            if let items = fields["items"] { traffic.orders.items = try Self.countRange(items, minimum: 1) }
+            if let quantity = fields["quantity"] {
+                traffic.orders.quantity = try quantity.weights(
+                    expected: "quantities (1, 2, …)", key: { Int($0).flatMap { $0 > 0 ? $0 : nil } }, order: (<)
+                )
+            }
+            if let share = fields["notesShare"] { traffic.orders.notesShare = try share.share() }
+            if let value = fields["firstAfter"] { traffic.orders.firstAfter = try value.durationRange() }
+            if let value = fields["nextAfter"] { traffic.orders.nextAfter = try value.durationRange() }
+            if let value = fields["serveAfter"] { traffic.orders.serveAfter = try value.durationRange() }
+            if let value = fields["completeAfter"] { traffic.orders.completeAfter = try value.durationRange() }
+            if let share = fields["cancelShare"] { traffic.orders.cancelShare = try share.share() }
+        }
+        if let section = sections["checkout"] {
+            let fields = try section.mapping(allowed: ["startAfter", "completeAfter"])
+            if let value = fields["startAfter"] { traffic.checkout.startAfter = try value.durationRange() }
+            if let value = fields["completeAfter"] { traffic.checkout.completeAfter = try value.durationRange() }
+        }
+        if let section = sections["serviceCalls"] {
+            let fields = try section.mapping(allowed: ["rate", "types", "handleAfter"])
+            if let rate = fields["rate"] { traffic.serviceCalls.rate = try rate.rate() }
+            if let types = fields["types"] {
+                traffic.serviceCalls.types = try Self.enumWeights(types, ServiceCallType.self)
+            }
+            if let value = fields["handleAfter"] { traffic.serviceCalls.handleAfter = try value.durationRange() }
+        }
+        if let section = sections["chatter"] {
+            let fields = try section.mapping(allowed: ["rate", "kinds", "deleteAllRate"])
+            if let rate = fields["rate"] { traffic.chatter.rate = try rate.rate() }
+            if let kinds = fields["kinds"] { traffic.chatter.kinds = try Self.enumWeights(kinds, ChatterKind.self) }
+            if let rate = fields["deleteAllRate"] { traffic.chatter.deleteAllRate = try rate.rate() }
+        }
+        if let section = sections["menuChanges"] {
+            let fields = try section.mapping(allowed: ["rate", "kinds"])
+            if let rate = fields["rate"] { traffic.menuChanges.rate = try rate.rate() }
+            if let kinds = fields["kinds"] {
+                traffic.menuChanges.kinds = try Self.enumWeights(kinds, MenuChangeKind.self)
+            }
+        }
+        if let section = sections["userChanges"] {
+            let fields = try section.mapping(allowed: ["rate", "kinds"])
+            if let rate = fields["rate"] { traffic.userChanges.rate = try rate.rate() }
+            if let kinds = fields["kinds"] {
+                traffic.userChanges.kinds = try Self.enumWeights(kinds, UserChangeKind.self)
+            }
+        }
+        if let section = sections["forceResets"] {
+            let fields = try section.mapping(allowed: ["rate"])
+            if let rate = fields["rate"] { traffic.forceResetRate = try rate.rate() }
+        }
+        return traffic
+    }
+
+    private static func countRange(_ value: YAMLValue, minimum: Int) throws(ConfigurationError) -> ClosedRange<Int> {
+        let range = try value.intRange()
+        guard range.lowerBound >= minimum else {
+            throw value.error("must be at least \(minimum), got \(range.lowerBound)")
+        }
+        guard range.upperBound <= 1000 else {
+            throw value.error("must be at most 1000, got \(range.upperBound)")
+        }
+        return range
+    }
+
+    /// Weights keyed by an enumeration's raw values, drawn in the enumeration's declaration order.
+    private static func enumWeights<Kind: RawRepresentable & CaseIterable & Sendable & Hashable>(
+        _ value: YAMLValue, _ kind: Kind.Type
+    ) throws(ConfigurationError) -> WeightedChoice<Kind> where Kind.RawValue == String {
+        let cases = Array(Kind.allCases)
+        let names = cases.map(\.rawValue).joined(separator: ", ")
+        return try value.weights(
+            expected: names,
+            key: { Kind(rawValue: $0) },
+            order: { lhs, rhs in
+                (cases.firstIndex(of: lhs) ?? 0) < (cases.firstIndex(of: rhs) ?? 0)
+            }
+        )
+    }
+}
