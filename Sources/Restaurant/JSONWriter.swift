@@ -42,8 +42,51 @@ public struct JSONWriter: Sendable {
 
     public mutating func value(_ value: Int) {
         self.separate()
-        self.bytes.append(contentsOf: String(value).utf8)
+        self.appendDigits(value)
         self.needsComma = true
+    }
+
+    /// Appends the decimal digits of `value` without building a `String`.
+    mutating func appendDigits(_ value: Int) {
+        if value < 0 {
+            self.bytes.append(UInt8(ascii: "-"))
+        }
+        var magnitude = value.magnitude
+        if magnitude < 10 {
+            self.bytes.append(UInt8(ascii: "0") &+ UInt8(magnitude))
+            return
+        }
+        // At most 20 digits; written backwards into a stack buffer, then appended in one go.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+            var start = 20
+            while magnitude > 0 {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") &+ UInt8(magnitude % 10)
+                magnitude /= 10
+            }
+            self.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start...]))
+        }
+    }
+
+    /// Appends `value` (0 to 99) as two digits.
+    mutating func appendTwoDigits(_ value: Int64) {
+        let tens = UInt8(truncatingIfNeeded: value / 10)
+        self.bytes.append(UInt8(ascii: "0") &+ tens)
+        self.bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value) &- tens &* 10)
+    }
+
+    /// Appends `value` as exactly `width` digits, zero-padded; `value` must fit.
+    mutating func appendDigits(_ value: Int64, width: Int) {
+        switch width {
+        case 2:
+            self.appendTwoDigits(value)
+        case 3:
+            self.bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value / 100))
+            self.appendTwoDigits(value % 100)
+        default:
+            self.appendTwoDigits(value / 100)
+            self.appendTwoDigits(value % 100)
+        }
     }
 
     public mutating func value(_ value: Bool) {
@@ -61,6 +104,18 @@ public struct JSONWriter: Sendable {
     public mutating func value(_ value: String) {
         self.separate()
         self.bytes.append(UInt8(ascii: "\""))
+        // Most strings need no escape: append them whole.
+        var needsEscape = false
+        for byte in value.utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            needsEscape = true
+            break
+        }
+        guard needsEscape else {
+            self.bytes.append(contentsOf: value.utf8)
+            self.bytes.append(UInt8(ascii: "\""))
+            self.needsComma = true
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\""): self.bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
@@ -90,11 +145,19 @@ public struct JSONWriter: Sendable {
     }
 
     public mutating func value(_ value: Timestamp) {
-        self.value(value.iso8601)
+        self.separate()
+        self.bytes.append(UInt8(ascii: "\""))
+        value.writeISO8601(into: &self)
+        self.bytes.append(UInt8(ascii: "\""))
+        self.needsComma = true
     }
 
     public mutating func value(_ value: Timestamp?) {
-        if let value { self.value(value.iso8601) } else { self.null() }
+        if let value { self.value(value) } else { self.null() }
+    }
+
+    mutating func appendByte(_ byte: UInt8) {
+        self.bytes.append(byte)
     }
 
     private mutating func separate() {

@@ -88,7 +88,7 @@ public enum RestaurantEvent: Sendable, Hashable {
 
     /// The payload's JSON bytes, exactly as the contract writes them.
     public var payload: [UInt8] {
-        var writer = JSONWriter()
+        var writer = JSONWriter(capacity: 512)
         self.encodePayload(into: &writer)
         return writer.bytes
     }

@@ -62,27 +62,33 @@ public final class RestaurantStore: Sendable {
             } catch {
                 throw .command(error)
             }
-            // Check the whole change first, so that a refused event never leaves half a change behind.
-            var next = state
-            for event in events {
+            // Check the whole change first, so that a refused event never leaves half a change behind. One event
+            // (nearly every command) is checked in place; a longer change (a force reset) on a copy of the state.
+            if events.count == 1 {
                 do throws(LifecycleViolation) {
-                    try next.apply(event)
+                    try state.check(events[0])
                 } catch {
                     throw .violation(error)
                 }
+            } else if events.count > 1 {
+                var next = state
+                for event in events {
+                    do throws(LifecycleViolation) {
+                        try next.apply(event)
+                    } catch {
+                        throw .violation(error)
+                    }
+                }
             }
-            for (index, event) in events.enumerated() {
+            for event in events {
                 do throws(JournalError) {
                     try self.hub.emit(name: event.name.rawValue, payload: event.payload, detail: event.detail)
                 } catch {
                     // The state keeps exactly what was emitted before the journal failed.
-                    for emitted in events[..<index] {
-                        Self.applyChecked(emitted, to: &state)
-                    }
                     throw .journal(error)
                 }
+                Self.applyChecked(event, to: &state)
             }
-            state = next
             return result(state, events)
         }
     }
