@@ -23,34 +23,57 @@ public struct ServeApplication: Sendable {
         public var connectTimeout: TimeAmount
         /// The tables, menu and staff the restaurant starts with.
         public var restaurant: RestaurantDefinition
+        /// The traffic to simulate; `nil` for an idle server (events come from REST and the emit endpoint only).
+        public var simulation: Scenario?
 
         public init(listen: ListenConfiguration = ListenConfiguration(), journalPath: String = "tablecast.sqlite",
                     engine: EngineIOConfiguration = EngineIOConfiguration(),
-                    connectTimeout: TimeAmount = .seconds(45), restaurant: RestaurantDefinition = .default) {
+                    connectTimeout: TimeAmount = .seconds(45), restaurant: RestaurantDefinition = .default,
+                    simulation: Scenario? = nil) {
             self.listen = listen
             self.journalPath = journalPath
             self.engine = engine
             self.connectTimeout = connectTimeout
             self.restaurant = restaurant
+            self.simulation = simulation
         }
 
-        /// A configuration with the Engine.IO heartbeat and payload limits given in milliseconds and bytes.
+        /// The configuration `tablecast serve` builds from its options.
+        /// - Parameters:
+        ///   - scenario: a shipped scenario's name or a scenario file; `nil` for an idle server.
+        ///   - restaurantPath: a restaurant definition replacing the scenario's (or the built-in) restaurant.
+        ///   - rate: a target event rate replacing the scenario's pacing.
+        ///   - timeScale: a time scale replacing the scenario's pacing.
         public init(listen: ListenConfiguration, journalPath: String, pingInterval: Int, pingTimeout: Int,
-                    maxPayload: Int, restaurantPath: String?) throws(ConfigurationError) {
+                    maxPayload: Int, restaurantPath: String?, scenario: String?, rate: Double?,
+                    timeScale: Double?) throws(ConfigurationError) {
+            var simulation = try scenario.map { (name) throws(ConfigurationError) in
+                try ScenarioLibrary.resolve(name)
+            }
+            let restaurant = try restaurantPath.map { (path) throws(ConfigurationError) in
+                try RestaurantDefinitionFile.load(path: path)
+            } ?? simulation?.restaurant ?? .default
+            simulation?.restaurant = restaurant
+            if let rate {
+                simulation?.pacing = .rate(rate)
+            } else if let timeScale {
+                simulation?.pacing = .timeScale(timeScale)
+            }
             self.init(
                 listen: listen,
                 journalPath: journalPath,
                 engine: EngineIOConfiguration(pingInterval: pingInterval, pingTimeout: pingTimeout,
                                               maxPayload: maxPayload),
-                restaurant: try restaurantPath.map { (path) throws(ConfigurationError) in
-                    try RestaurantDefinitionFile.load(path: path)
-                } ?? .default
+                restaurant: restaurant,
+                simulation: simulation
             )
         }
     }
 
     public let hub: EventHub
     public let store: RestaurantStore
+    /// The simulated traffic, when the server runs a scenario.
+    public let simulation: SimulationRunner?
     public let socketIO: SocketIOServer
     /// The services in start order; graceful shutdown runs in reverse: sessions close, HTTP drains, journal commits.
     public let services: [any Service]
@@ -64,6 +87,8 @@ public struct ServeApplication: Sendable {
             path: configuration.journalPath,
             run: RunDescriptor(
                 source: "serve",
+                scenario: configuration.simulation?.name,
+                seed: configuration.simulation.map { Int64(bitPattern: $0.seed) },
                 tablecastVersion: tablecastVersion,
                 metaJSON: RunMetadata(restaurant: configuration.restaurant).json,
                 startedAtMillis: EventHub.wallClockMillis()
@@ -96,10 +121,13 @@ public struct ServeApplication: Sendable {
         router.add(middleware: EngineIOMiddleware(servers: [socketIO.engine]))
         ControlAPI(hub: hub, engine: socketIO.engine).register(on: router)
         RestaurantAPI(store: store).register(on: router)
+        let simulation = configuration.simulation.map { SimulationRunner(scenario: $0, store: store, logger: logger) }
+        SimulationAPI(runner: simulation).register(on: router)
         let app = HTTPApplication.make(router: router, engines: [socketIO.engine], listen: configuration.listen,
                                        logger: logger)
         self.hub = hub
         self.store = store
+        self.simulation = simulation
         self.socketIO = socketIO
         self.logger = logger
         self.listen = configuration.listen
@@ -107,7 +135,7 @@ public struct ServeApplication: Sendable {
             JournalService(journal: journal),
             app,
             EngineShutdownService(engines: [socketIO.engine]),
-        ]
+        ] + (simulation.map { [$0] } ?? [])
     }
 
     /// Runs until SIGINT or SIGTERM, then shuts down gracefully.

@@ -7,9 +7,10 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve the /events Socket.IO namespace and journal every emission.",
         discussion: """
-            Clients connect to http://HOST:PORT/events with any Socket.IO v4 client. Events posted to \
-            /_tablecast/emit are broadcast to every client and written to the journal. SIGINT or SIGTERM \
-            shuts down gracefully: clients are closed and the journal is committed.
+            Clients connect to http://HOST:PORT/events with any Socket.IO v4 client. The default scenario \
+            simulates a moderate lunch; the REST API and /_tablecast/emit add events by hand. Every event is \
+            broadcast to every client and written to the journal. SIGINT or SIGTERM shuts down gracefully: \
+            clients are closed and the journal is committed.
             """
     )
 
@@ -27,13 +28,37 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The largest message, in bytes, a client may send.")
     var maxPayload = 1_000_000
 
-    @Option(help: "A restaurant definition (YAML: tables, menu, staff); the built-in restaurant by default.")
+    @Option(help: "A restaurant definition (YAML: tables, menu, staff), replacing the scenario's restaurant.")
     var restaurant: String?
+
+    @Option(help: "The traffic to simulate: a shipped scenario (default, dinner-rush, steady-load) or a file.")
+    var scenario = "default"
+
+    @Flag(help: "Simulate no traffic: events come from the REST API and /_tablecast/emit only.")
+    var idle = false
+
+    @Option(help: "Hold this event rate instead of the scenario's pace, e.g. 5000/s.")
+    var rate: String?
+
+    @Option(help: "Run the scenario this many times faster than real time, e.g. 60x.")
+    var timeScale: String?
 
     func validate() throws {
         guard self.pingInterval > 0 else { throw ValidationError("--ping-interval must be positive") }
         guard self.pingTimeout > 0 else { throw ValidationError("--ping-timeout must be positive") }
         guard self.maxPayload > 0 else { throw ValidationError("--max-payload must be positive") }
+        if let rate = self.rate, CommandLineUnits.rate(rate) == nil {
+            throw ValidationError("--rate must be a positive rate such as 5000/s or 300/min, got '\(rate)'")
+        }
+        if let timeScale = self.timeScale, CommandLineUnits.timeScale(timeScale) == nil {
+            throw ValidationError("--time-scale must be a positive factor such as 60x, got '\(timeScale)'")
+        }
+        if self.rate != nil, self.timeScale != nil {
+            throw ValidationError("give --rate or --time-scale, not both")
+        }
+        if self.idle, self.rate != nil || self.timeScale != nil {
+            throw ValidationError("--idle runs no traffic: --rate and --time-scale do not apply")
+        }
     }
 
     func run() async throws {
@@ -47,7 +72,10 @@ struct Serve: AsyncParsableCommand {
                     pingInterval: self.pingInterval,
                     pingTimeout: self.pingTimeout,
                     maxPayload: self.maxPayload,
-                    restaurantPath: self.restaurant
+                    restaurantPath: self.restaurant,
+                    scenario: self.idle ? nil : self.scenario,
+                    rate: self.rate.flatMap(CommandLineUnits.rate),
+                    timeScale: self.timeScale.flatMap(CommandLineUnits.timeScale)
                 ),
                 logger: logger
             )

@@ -54,11 +54,14 @@ class ServerFactory:
         self.tmp_dir = tmp_dir
         self.processes: List[TablecastProcess] = []
 
-    def serve(self, journal: Optional[Path] = None, extra: Sequence[str] = (), label: str = "serve") -> TablecastProcess:
+    def serve(self, journal: Optional[Path] = None, extra: Sequence[str] = (), label: str = "serve",
+              idle: bool = True) -> TablecastProcess:
+        """`tablecast serve`; `--idle` (no simulated traffic) unless `idle` is False, so tests count events exactly."""
         if journal is None:
             journal = self.tmp_dir / f"journal-{len(self.processes)}.sqlite"
         proc = TablecastProcess(
-            ["serve", "--host", "127.0.0.1", "--port", "0", "--journal", str(journal), *extra],
+            ["serve", "--host", "127.0.0.1", "--port", "0", "--journal", str(journal),
+             *(["--idle"] if idle else []), *extra],
             label=label,
         )
         proc.journal_path = journal  # type: ignore[attr-defined]

@@ -1,0 +1,67 @@
+import Hummingbird
+import NIOCore
+import Restaurant
+import Simulator
+import SocketIOProtocol
+
+/// `GET /_tablecast/simulation` (what runs, and how fast) and `POST /_tablecast/simulation` (pause, resume, pace).
+struct SimulationAPI {
+    let runner: SimulationRunner?
+
+    struct Change: RequestInput {
+        var paused: Bool?
+        var rate: Double?
+        var timeScale: Double?
+        static let fieldNames: Set<String> = ["paused", "rate", "timeScale"]
+    }
+
+    func register(on router: Router<TablecastRequestContext>) {
+        router.get("/_tablecast/simulation") { _, _ in
+            self.status()
+        }
+        router.post("/_tablecast/simulation") { request, _ in
+            guard let runner = self.runner else {
+                return Response.jsonError(.conflict, "no simulation runs: the server was started with --idle")
+            }
+            let change = try await RequestBody.decode(Change.self, from: request)
+            if let rate = change.rate, !(rate > 0 && rate.isFinite) {
+                throw HTTPFailure.badField("rate", "rate must be a positive number of events per second")
+            }
+            if let timeScale = change.timeScale, !(timeScale > 0 && timeScale.isFinite) {
+                throw HTTPFailure.badField("timeScale", "timeScale must be a positive factor")
+            }
+            if change.rate != nil, change.timeScale != nil {
+                throw HTTPFailure.badField("rate", "give either rate or timeScale, not both")
+            }
+            if let paused = change.paused {
+                runner.setPaused(paused)
+            }
+            if let rate = change.rate {
+                runner.setPace(.rate(rate))
+            } else if let timeScale = change.timeScale {
+                runner.setPace(.timeScale(timeScale))
+            }
+            return self.status()
+        }
+    }
+
+    private func status() -> Response {
+        guard let runner = self.runner else {
+            return .json(.ok, #"{"running":false}"#)
+        }
+        let status = runner.status
+        var body = ByteBuffer()
+        body.writeString("{\"running\":true,\"scenario\":")
+        body.writeJSONString(status.scenario)
+        body.writeString(",\"phase\":")
+        body.writeJSONString(status.phase)
+        body.writeString(",\"paused\":\(status.paused)")
+        if let rate = status.targetRate {
+            body.writeString(",\"pacing\":\"rate\",\"targetRate\":\(rate),\"timeScale\":null")
+        } else {
+            body.writeString(",\"pacing\":\"timeScale\",\"targetRate\":null,\"timeScale\":\(status.timeScale)")
+        }
+        body.writeString(",\"achievedRate\":\((status.achievedRate * 10).rounded() / 10),\"events\":\(status.events)}")
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: body))
+    }
+}

@@ -1,0 +1,150 @@
+import Logging
+import Restaurant
+import ServiceLifecycle
+import Simulator
+import Synchronization
+
+/// Drives a scenario in real time against the live restaurant: the `serve` side of the simulator.
+///
+/// Each intent of the engine is performed through the ``RestaurantStore`` at its due time. With a time scale, an
+/// intent at model time `t` is due `t / timeScale` after the start; with a target rate, the `n`-th event is due
+/// `n / rate` after the start, whatever the model says (the model's time then runs as fast as the rate needs).
+/// Due times are kept against one anchor, so that sleeping late never accumulates drift; an event that is less than
+/// a millisecond early leaves at once rather than paying for a sleep.
+public final class SimulationRunner: Service, Sendable {
+    /// What the runner is doing; read by the control API.
+    public struct Status: Sendable {
+        public var scenario: String
+        public var phase: String
+        public var paused: Bool
+        public var timeScale: Double
+        public var targetRate: Double?
+        public var events: Int
+        public var achievedRate: Double
+    }
+
+    private struct Control {
+        var engine: SimulationEngine
+        var scenario: Scenario
+        var paused = false
+        var timeScale: Double
+        var rate: Double?
+        var events = 0
+        var startedAt: ContinuousClock.Instant?
+        /// The event count when `startedAt` was set, so that the achieved rate covers the current pace only.
+        var eventsAtStart = 0
+        var anchor: Anchor?
+    }
+
+    /// The point due times are measured from; reset when the pace changes.
+    private struct Anchor {
+        var wall: ContinuousClock.Instant
+        var modelTime: Double
+        var events: Int
+    }
+
+    private let control: Mutex<Control>
+    private let store: RestaurantStore
+    private let logger: Logger
+
+    public init(scenario: Scenario, store: RestaurantStore, logger: Logger) {
+        let timeScale: Double
+        let rate: Double?
+        switch scenario.pacing {
+        case .timeScale(let scale):
+            timeScale = scale
+            rate = nil
+        case .rate(let target):
+            timeScale = 1
+            rate = target
+        }
+        self.control = Mutex(Control(engine: SimulationEngine(scenario: scenario), scenario: scenario,
+                                     timeScale: timeScale, rate: rate))
+        self.store = store
+        self.logger = logger
+    }
+
+    public var status: Status {
+        self.control.withLock { control in
+            let elapsed = control.startedAt.map { ContinuousClock.now - $0 } ?? .zero
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            return Status(scenario: control.scenario.name, phase: control.engine.phase.name, paused: control.paused,
+                          timeScale: control.timeScale, targetRate: control.rate, events: control.events,
+                          achievedRate: seconds > 0 ? Double(control.events - control.eventsAtStart) / seconds : 0)
+        }
+    }
+
+    public func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await self.loop()
+            }
+        } catch is CancellationError {
+            // Graceful shutdown cancels the loop between two intents: a normal end.
+        }
+    }
+
+    private func loop() async throws {
+        let clock = ContinuousClock()
+        var sink = StoreSink(store: self.store)
+        self.control.withLock { $0.startedAt = clock.now }
+        while !Task.isCancelled {
+            let due: ContinuousClock.Instant? = self.control.withLock { control in
+                guard !control.paused, let next = control.engine.nextTime else { return nil }
+                let now = clock.now
+                let anchor = control.anchor ?? Anchor(wall: now, modelTime: next, events: control.events)
+                control.anchor = anchor
+                if let rate = control.rate {
+                    return anchor.wall + .seconds(Double(control.events - anchor.events) / rate)
+                }
+                return anchor.wall + .seconds((next - anchor.modelTime) / control.timeScale)
+            }
+            guard let due else {
+                // Paused or finished: check again soon; resuming re-anchors.
+                try await clock.sleep(for: .milliseconds(50))
+                continue
+            }
+            let early = due - clock.now
+            if early > .milliseconds(1) {
+                // Sleep in short steps so that pause and pace changes apply promptly.
+                try await clock.sleep(until: min(due, clock.now + .milliseconds(50)))
+                if clock.now < due - .milliseconds(1) {
+                    continue
+                }
+            }
+            let wallMillis = EventHub.wallClockMillis()
+            self.control.withLock { control in
+                let events = control.engine.step(at: Timestamp(millisecondsSince1970: wallMillis), sink: &sink)
+                control.events += events.count
+            }
+            if let failure = sink.failure {
+                self.logger.error("simulation stopped: \(failure)")
+                return
+            }
+        }
+    }
+
+    /// Pauses or resumes; a resumed run re-anchors its pace at the moment it resumes.
+    public func setPaused(_ paused: Bool) {
+        self.control.withLock { control in
+            control.paused = paused
+            control.anchor = nil
+        }
+    }
+
+    /// Changes the pace from now on, keeping every lifecycle as it is.
+    public func setPace(_ pacing: Scenario.Pacing) {
+        self.control.withLock { control in
+            switch pacing {
+            case .timeScale(let scale):
+                control.timeScale = scale
+                control.rate = nil
+            case .rate(let rate):
+                control.rate = rate
+            }
+            control.anchor = nil
+            control.startedAt = ContinuousClock.now
+            control.eventsAtStart = control.events
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import Restaurant
+import Simulator
+
+/// The simulator's way into the live restaurant: every synthesized command goes through the store, so the same
+/// lifecycle rules and the same ``EventHub`` serve simulated traffic and REST calls alike.
+struct StoreSink: CommandSink {
+    let store: RestaurantStore
+    /// A failure that is not the command's: the journal refused an event, or a command broke a rule. The runner
+    /// stops on it.
+    private(set) var failure: RestaurantStore.Failure?
+
+    init(store: RestaurantStore) {
+        self.store = store
+    }
+
+    mutating func perform(
+        _ command: (borrowing RestaurantState) throws(CommandError) -> [RestaurantEvent]
+    ) -> Result<[RestaurantEvent], CommandError> {
+        do throws(RestaurantStore.Failure) {
+            return .success(try self.store.perform(command))
+        } catch {
+            switch error {
+            case .command(let refused):
+                return .failure(refused)
+            case .violation(let violation):
+                self.failure = error
+                return .failure(.conflict(violation.message, rule: violation.rule))
+            case .journal(let journalError):
+                self.failure = error
+                return .failure(.conflict("the journal refused the event: \(journalError)"))
+            }
+        }
+    }
+}

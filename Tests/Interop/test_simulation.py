@@ -1,0 +1,131 @@
+"""The simulator through the real binary: live traffic from `serve`, journals from `simulate`, live control."""
+
+import hashlib
+import sqlite3
+import subprocess
+import threading
+import time
+
+import pytest
+import requests
+import socketio
+
+from tablecast_testkit import HTTP_TIMEOUT, tablecast_binary, wait_until
+
+SHIPPED = ["default", "dinner-rush", "steady-load"]
+START = "2026-11-26T12:00:00.000Z"
+
+
+def run(*args, timeout=600):
+    return subprocess.run([str(tablecast_binary()), *args], capture_output=True, text=True, timeout=timeout)
+
+
+def journal_digest(path):
+    with sqlite3.connect(path) as db:
+        digest = hashlib.sha256()
+        for seq, wall, name, payload in db.execute("SELECT seq, wall_ms, name, payload FROM events ORDER BY seq"):
+            digest.update(f"{seq}|{wall}|{name}|".encode() + payload + b"\n")
+        return digest.hexdigest()
+
+
+def test_serve_runs_the_default_scenario_and_a_client_sees_traffic_within_a_second(servers):
+    # The shipped default paces a lunch at 120x; 600x keeps this test far from the one-second edge on a busy machine.
+    server = servers.serve(idle=False, extra=["--time-scale", "600x"])
+    status = requests.get(server.url + "/_tablecast/simulation", timeout=HTTP_TIMEOUT).json()
+    assert status["running"] and status["scenario"] == "default" and status["timeScale"] == 600.0
+    received = []
+    first = threading.Event()
+    client = socketio.Client()
+
+    @client.on("*", namespace="/events")
+    def on_any(event, data):
+        received.append((time.monotonic(), event))
+        first.set()
+
+    client.connect(server.url, namespaces=["/events"], wait_timeout=10)
+    connected = time.monotonic()
+    try:
+        assert first.wait(timeout=10), "no simulated event reached the client"
+        assert received[0][0] - connected <= 1.0, f"first event after {received[0][0] - connected:.2f} s"
+        wait_until(lambda: len(received) >= 20, timeout=30, message="fewer than 20 simulated events")
+    finally:
+        client.disconnect()
+    # What was sent is a consistent restaurant: the REST state agrees, and the journal verifies clean.
+    assert requests.get(server.url + "/_tablecast/health", timeout=HTTP_TIMEOUT).json()["lastSeq"] >= 20
+    server.stop()
+    result = run("journal", "verify", str(server.journal_path))
+    assert result.returncode == 0, result.stdout[-2000:]
+
+
+def test_simulation_control_pauses_resumes_and_changes_pace(servers):
+    server = servers.serve(idle=False, extra=["--rate", "400/s"])
+    url = server.url + "/_tablecast/simulation"
+    wait_until(lambda: requests.get(url, timeout=HTTP_TIMEOUT).json()["events"] > 200, timeout=20,
+               message="the simulation did not start")
+    paused = requests.post(url, json={"paused": True}, timeout=HTTP_TIMEOUT).json()
+    assert paused["paused"] is True and paused["pacing"] == "rate" and paused["targetRate"] == 400.0
+    time.sleep(0.3)
+    before = requests.get(url, timeout=HTTP_TIMEOUT).json()["events"]
+    time.sleep(1.0)
+    assert requests.get(url, timeout=HTTP_TIMEOUT).json()["events"] == before, "events flowed while paused"
+    resumed = requests.post(url, json={"paused": False, "timeScale": 600}, timeout=HTTP_TIMEOUT).json()
+    assert resumed["paused"] is False and resumed["pacing"] == "timeScale" and resumed["targetRate"] is None
+    wait_until(lambda: requests.get(url, timeout=HTTP_TIMEOUT).json()["events"] > before, timeout=20,
+               message="no events after resuming")
+    bad = requests.post(url, json={"rate": -5}, timeout=HTTP_TIMEOUT)
+    assert bad.status_code == 400 and bad.json()["field"] == "rate"
+    unknown = requests.post(url, json={"speed": 2}, timeout=HTTP_TIMEOUT)
+    assert unknown.status_code == 400 and "speed" in unknown.json()["error"]
+    server.stop()
+    assert run("journal", "verify", str(server.journal_path)).returncode == 0
+
+
+def test_idle_serve_has_no_simulation(servers):
+    server = servers.serve()
+    assert requests.get(server.url + "/_tablecast/simulation", timeout=HTTP_TIMEOUT).json() == {"running": False}
+    refused = requests.post(server.url + "/_tablecast/simulation", json={"paused": True}, timeout=HTTP_TIMEOUT)
+    assert refused.status_code == 409
+
+
+@pytest.mark.parametrize("scenario", SHIPPED)
+def test_simulate_is_deterministic(tmp_path, scenario):
+    digests = []
+    for attempt in range(2):
+        path = tmp_path / f"{scenario}-{attempt}.sqlite"
+        result = run("simulate", "--scenario", scenario, "--events", "20000", "--out", str(path), "--start", START)
+        assert result.returncode == 0, result.stderr
+        digests.append(journal_digest(path))
+    assert digests[0] == digests[1]
+    other = tmp_path / f"{scenario}-other-seed.sqlite"
+    assert run("simulate", "--scenario", scenario, "--events", "20000", "--out", str(other), "--start", START,
+               "--seed", "999").returncode == 0
+    assert journal_digest(other) != digests[0]
+
+
+@pytest.mark.timeout(1500)
+@pytest.mark.parametrize("scenario", SHIPPED)
+def test_a_million_simulated_events_verify_clean(tmp_path, scenario):
+    path = tmp_path / f"{scenario}.sqlite"
+    result = run("simulate", "--scenario", scenario, "--events", "1000000", "--out", str(path), "--start", START)
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(path) as db:
+        count, names = db.execute("SELECT count(*), count(DISTINCT name) FROM events").fetchone()
+    assert count >= 1_000_000
+    assert names >= 18, f"only {names} distinct event names in {scenario}"
+    verify = run("journal", "verify", str(path), timeout=1200)
+    assert verify.returncode == 0, verify.stdout[-3000:]
+    assert verify.stdout.strip().splitlines()[-1].startswith("clean:"), verify.stdout[-500:]
+
+
+def test_bad_scenario_file_names_file_line_and_field(tmp_path):
+    path = tmp_path / "lunch.yaml"
+    path.write_text("name: lunch\ntimeScale: 60x\nphases:\n  - { name: noon, duration: 10 minutes, arrivalRate: 2/min }\n")
+    result = run("serve", "--port", "0", "--journal", str(tmp_path / "j.sqlite"), "--scenario", str(path))
+    assert result.returncode == 1, result
+    line = result.stderr.strip()
+    assert line.startswith(f"error: {path}:4: phases[0].duration:"), line
+    result = run("simulate", "--scenario", str(path), "--events", "10", "--out", str(tmp_path / "s.sqlite"))
+    assert result.returncode == 1 and f"{path}:4: phases[0].duration" in result.stderr
+    assert run("serve", "--scenario", "no-such-scenario", "--port", "0").returncode == 1
+    bad_rate = run("serve", "--rate", "fast", "--port", "0")
+    assert bad_rate.returncode == 64 and "--rate" in bad_rate.stderr
