@@ -10,7 +10,7 @@ import Synchronization
 /// intent at model time `t` is due `t / timeScale` after the start; with a target rate, the `n`-th event is due
 /// `n / rate` after the start, whatever the model says (the model's time then runs as fast as the rate needs).
 /// Due times are kept against one anchor, so that sleeping late never accumulates drift; an event that is less than
-/// a millisecond early leaves at once rather than paying for a sleep.
+/// 100 µs early leaves at once rather than paying for a sleep.
 public final class SimulationRunner: Service, Sendable {
     /// What the runner is doing; read by the control API.
     public struct Status: Sendable {
@@ -42,6 +42,10 @@ public final class SimulationRunner: Service, Sendable {
         var modelTime: Double
         var events: Int
     }
+
+    /// How early an event may leave rather than pay for a sleep: below this, a sleep's own overshoot costs more
+    /// evenness than leaving now.
+    static let earlyTolerance = Duration.microseconds(100)
 
     private let control: Mutex<Control>
     private let store: RestaurantStore
@@ -105,10 +109,10 @@ public final class SimulationRunner: Service, Sendable {
                 continue
             }
             let early = due - clock.now
-            if early > .milliseconds(1) {
+            if early > Self.earlyTolerance {
                 // Sleep in short steps so that pause and pace changes apply promptly.
                 try await clock.sleep(until: min(due, clock.now + .milliseconds(50)))
-                if clock.now < due - .milliseconds(1) {
+                if clock.now < due - Self.earlyTolerance {
                     continue
                 }
             }
