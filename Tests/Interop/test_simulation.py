@@ -72,6 +72,15 @@ def test_simulation_control_pauses_resumes_and_changes_pace(servers):
     assert resumed["paused"] is False and resumed["pacing"] == "timeScale" and resumed["targetRate"] is None
     wait_until(lambda: requests.get(url, timeout=HTTP_TIMEOUT).json()["events"] > before, timeout=20,
                message="no events after resuming")
+    switched = requests.post(url, json={"scenario": "dinner-rush"}, timeout=HTTP_TIMEOUT).json()
+    assert switched["scenario"] == "dinner-rush" and switched["pacing"] == "timeScale"
+    assert switched["timeScale"] == 60.0
+    after_switch = switched["events"]
+    requests.post(url, json={"timeScale": 3000}, timeout=HTTP_TIMEOUT)
+    wait_until(lambda: requests.get(url, timeout=HTTP_TIMEOUT).json()["events"] > after_switch + 50, timeout=30,
+               message="no events after switching scenario")
+    unknown_scenario = requests.post(url, json={"scenario": "/etc/passwd"}, timeout=HTTP_TIMEOUT)
+    assert unknown_scenario.status_code == 400 and unknown_scenario.json()["field"] == "scenario"
     bad = requests.post(url, json={"rate": -5}, timeout=HTTP_TIMEOUT)
     assert bad.status_code == 400 and bad.json()["field"] == "rate"
     unknown = requests.post(url, json={"speed": 2}, timeout=HTTP_TIMEOUT)

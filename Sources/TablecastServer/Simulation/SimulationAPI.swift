@@ -12,7 +12,8 @@ struct SimulationAPI {
         var paused: Bool?
         var rate: Double?
         var timeScale: Double?
-        static let fieldNames: Set<String> = ["paused", "rate", "timeScale"]
+        var scenario: String?
+        static let fieldNames: Set<String> = ["paused", "rate", "timeScale", "scenario"]
     }
 
     func register(on router: Router<TablecastRequestContext>) {
@@ -32,6 +33,16 @@ struct SimulationAPI {
             }
             if change.rate != nil, change.timeScale != nil {
                 throw HTTPFailure.badField("rate", "give either rate or timeScale, not both")
+            }
+            if let name = change.scenario {
+                // Shipped scenarios only: a path would let any client read the server's files.
+                guard let scenario = ScenarioLibrary.named(name) else {
+                    throw HTTPFailure.badField(
+                        "scenario",
+                        "unknown scenario \"\(name)\"; shipped: \(ScenarioLibrary.names.joined(separator: ", "))"
+                    )
+                }
+                runner.switchScenario(scenario)
             }
             if let paused = change.paused {
                 runner.setPaused(paused)

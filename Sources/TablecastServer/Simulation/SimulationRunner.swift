@@ -136,6 +136,26 @@ public final class SimulationRunner: Service, Sendable {
         }
     }
 
+    /// Switches to another scenario from now on, with its own pace. The restaurant stays as it is (tables, menu,
+    /// staff, open orders): the new engine takes over the occupied tables and sees their parties out, so no
+    /// lifecycle breaks.
+    public func switchScenario(_ scenario: Scenario) {
+        self.control.withLock { control in
+            control.engine = SimulationEngine(scenario: scenario)
+            control.scenario = scenario
+            switch scenario.pacing {
+            case .timeScale(let scale):
+                control.timeScale = scale
+                control.rate = nil
+            case .rate(let rate):
+                control.rate = rate
+            }
+            control.anchor = nil
+            control.startedAt = ContinuousClock.now
+            control.eventsAtStart = control.events
+        }
+    }
+
     /// Changes the pace from now on, keeping every lifecycle as it is.
     public func setPace(_ pacing: Scenario.Pacing) {
         self.control.withLock { control in
