@@ -6,9 +6,9 @@ struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a journal of simulated traffic as fast as the journal takes it, without a server.",
         discussion: """
-            The scenario runs on a virtual clock that starts at --start: payload times come from that clock, so \\
-            the same scenario, seed and start give the same journal, byte for byte. With a time scale, --duration \\
-            is restaurant time; with a target rate (steady-load), it is the time the events would take at that \\
+            The scenario runs on a virtual clock that starts at --start: payload times come from that clock, so \
+            the same scenario, seed and start give the same journal, byte for byte. With a time scale, --duration \
+            is restaurant time; with a target rate (steady-load), it is the time the events would take at that \
             rate. The journal gets a new run (source 'simulate') that records the scenario, seed and restaurant.
             """
     )

@@ -4,7 +4,7 @@ import ArgumentParser
 struct Tablecast: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tablecast",
-        abstract: "A Socket.IO server that serves, journals and replays a restaurant's /events stream.",
+        abstract: "A Socket.IO server that serves, simulates and journals a restaurant's /events stream.",
         version: "0.1.0",
         subcommands: [Serve.self, Simulate.self, ConformanceServer.self, JournalCommand.self, Contract.self]
     )

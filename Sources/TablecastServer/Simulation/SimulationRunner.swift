@@ -89,6 +89,9 @@ public final class SimulationRunner: Service, Sendable {
     }
 
     private func loop() async throws {
+        let status = self.status
+        let pace = status.targetRate.map { "\(Int($0)) events/s" } ?? "\(status.timeScale)x"
+        self.logger.info("simulating scenario \(status.scenario) at \(pace); GET /_tablecast/simulation for progress")
         let clock = ContinuousClock()
         var sink = StoreSink(store: self.store)
         self.control.withLock { $0.startedAt = clock.now }
