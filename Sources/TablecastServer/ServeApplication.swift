@@ -123,8 +123,16 @@ public struct ServeApplication: Sendable {
         RestaurantAPI(store: store).register(on: router)
         let simulation = configuration.simulation.map { SimulationRunner(scenario: $0, store: store, logger: logger) }
         SimulationAPI(runner: simulation).register(on: router)
-        let app = HTTPApplication.make(router: router, engines: [socketIO.engine], listen: configuration.listen,
-                                       logger: logger)
+        // Say what is simulated once the server listens (not before: a server that cannot bind simulates nothing).
+        var listen = configuration.listen
+        if let simulation {
+            let announce = listen.onListening
+            listen.onListening = { host, port in
+                await announce(host, port)
+                logger.info("\(simulation.summary)")
+            }
+        }
+        let app = HTTPApplication.make(router: router, engines: [socketIO.engine], listen: listen, logger: logger)
         self.hub = hub
         self.store = store
         self.simulation = simulation

@@ -89,9 +89,6 @@ public final class SimulationRunner: Service, Sendable {
     }
 
     private func loop() async throws {
-        let status = self.status
-        let pace = status.targetRate.map { "\(Int($0)) events/s" } ?? "\(status.timeScale)x"
-        self.logger.info("simulating scenario \(status.scenario) at \(pace); GET /_tablecast/simulation for progress")
         let clock = ContinuousClock()
         var sink = StoreSink(store: self.store)
         self.control.withLock { $0.startedAt = clock.now }
@@ -157,6 +154,13 @@ public final class SimulationRunner: Service, Sendable {
             control.startedAt = ContinuousClock.now
             control.eventsAtStart = control.events
         }
+    }
+
+    /// One line for the log: which scenario runs, at what pace.
+    public var summary: String {
+        let status = self.status
+        let pace = status.targetRate.map { "\(Int($0)) events/s" } ?? "\(status.timeScale)x"
+        return "simulating scenario \(status.scenario) at \(pace); GET /_tablecast/simulation for progress"
     }
 
     /// Changes the pace from now on, keeping every lifecycle as it is.
