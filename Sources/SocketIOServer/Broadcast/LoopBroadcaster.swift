@@ -58,9 +58,16 @@ final class LoopBroadcaster: Sendable {
         var flushedUpTo: Int64 = 0
     }
 
-    private struct Subscription {
+    /// A class, so that advancing `nextSeq` during a delivery never writes to (and so never copies) the dictionary
+    /// the delivery iterates over. Loop-confined, like the dictionary holding it.
+    private final class Subscription {
         let subscriber: any BroadcastSubscriber
         var nextSeq: Int64
+
+        init(subscriber: any BroadcastSubscriber, nextSeq: Int64) {
+            self.subscriber = subscriber
+            self.nextSeq = nextSeq
+        }
     }
 
     init(eventLoop: any EventLoop, maxBatchEvents: Int) {
@@ -101,16 +108,17 @@ final class LoopBroadcaster: Sendable {
 
     private func deliver(_ batch: BroadcastBatch) {
         guard let lastSeq = batch.events.last?.seq else { return }
-        // Copy the subscriptions out: a delivery may close a connection, which unsubscribes it.
+        // A delivery may close a connection, which unsubscribes it: iterate over the dictionary as it was (a cheap
+        // reference unless someone unsubscribes meanwhile).
         let subscriptions = self.confined.value.subscribers
-        for (key, subscription) in subscriptions where subscription.nextSeq <= lastSeq {
+        for subscription in subscriptions.values where subscription.nextSeq <= lastSeq {
             let index: Int
             if let first = batch.events.first, subscription.nextSeq <= first.seq {
                 index = batch.events.startIndex
             } else {
                 index = batch.events.startIndex + Int(subscription.nextSeq - batch.events.first!.seq)
             }
-            self.confined.value.subscribers[key]?.nextSeq = lastSeq + 1
+            subscription.nextSeq = lastSeq + 1
             subscription.subscriber.deliver(batch, from: index)
         }
     }
