@@ -127,6 +127,7 @@ let package = Package(
             dependencies: [
                 "TablecastServer",
                 "Journal",
+                "Simulator",
                 "SocketIOProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

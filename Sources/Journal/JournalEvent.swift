@@ -15,6 +15,9 @@ public struct JournalEvent: Sendable, Equatable {
     /// What the payload leaves out and a projection of the journal needs (the whole menu item of `menu.created`);
     /// never sent to clients. `nil` for most events.
     public var detail: [UInt8]?
+    /// The injected fault this event is or carries, as JSON text such as `{"kind":"duplicate","of":41}`; `nil` for
+    /// an ordinary event. Faults that are not events are ``JournalFault``s.
+    public var fault: String?
 
     /// Creates an event.
     ///
@@ -26,8 +29,9 @@ public struct JournalEvent: Sendable, Equatable {
     ///   - name: The event name.
     ///   - payload: The exact bytes sent.
     ///   - detail: What the payload leaves out, if anything.
+    ///   - fault: The injected fault this event is or carries, as JSON text; `nil` for an ordinary event.
     public init(seq: Int64, monoNanos: Int64, wallMillis: Int64, namespace: String, name: String, payload: [UInt8],
-                detail: [UInt8]? = nil) {
+                detail: [UInt8]? = nil, fault: String? = nil) {
         self.seq = seq
         self.monoNanos = monoNanos
         self.wallMillis = wallMillis
@@ -35,5 +39,6 @@ public struct JournalEvent: Sendable, Equatable {
         self.name = name
         self.payload = payload
         self.detail = detail
+        self.fault = fault
     }
 }

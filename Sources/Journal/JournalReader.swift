@@ -6,7 +6,11 @@ import Musl
 import Darwin
 #endif
 
-/// Reads runs and events from a journal over its own read-only connection.
+/// Reads runs, events and faults from a journal over its own read-only connection.
+///
+/// A reader never migrates: it reads journals of every schema version up to ``JournalSchema/version`` as they are,
+/// and what an older file lacks reads as absent (``JournalEvent/detail`` and ``JournalEvent/fault`` are `nil`,
+/// ``faults(runID:)`` is empty).
 ///
 /// WAL lets a reader run while a ``JournalWriter`` writes: each query sees the rows committed when it started. A
 /// reader is used by one thread at a time, so it is deliberately not `Sendable`; readers on other threads open their
@@ -14,6 +18,8 @@ import Darwin
 public final class JournalReader {
     /// The journal file.
     public let path: String
+    /// The file's schema version (its `user_version`) when the reader opened it, at most ``JournalSchema/version``.
+    public let schemaVersion: Int32
     private let connection: SQLiteConnection
 
     /// Opens a journal for reading; never creates or modifies the file.
@@ -32,15 +38,17 @@ public final class JournalReader {
             try connection.setBusyTimeout(milliseconds: 5000)
             return connection
         }
+        let schemaVersion: Int32
         switch try JournalSchema.identify(connection, path: path) {
         case .empty:
             throw .notAJournal(path: path, reason: "it is an empty SQLite database")
         case .journal(let version) where version < 1:
             throw .notAJournal(path: path, reason: "it is a journal whose schema was never created")
-        case .journal:
-            break
+        case .journal(let version):
+            schemaVersion = version
         }
         self.path = path
+        self.schemaVersion = schemaVersion
         self.connection = connection
     }
 
@@ -145,14 +153,48 @@ public final class JournalReader {
         }
     }
 
+    /// A run's faults that are not events, in the order they were appended.
+    ///
+    /// - Parameter runID: The run's id.
+    /// - Returns: The faults, each placed after the event ``JournalFault/afterSeq``; empty for a journal older than
+    ///   schema version 3, which has no `faults` table.
+    /// - Throws: ``JournalError/Code/sqlite`` if SQLite fails.
+    public func faults(runID: Int64) throws(JournalError) -> [JournalFault] {
+        guard self.schemaVersion >= 3 else {
+            return []
+        }
+        return try self.sqlite { () throws(SQLiteError) in
+            let statement = try self.connection.prepare(
+                "SELECT after_seq, mono_ns, wall_ms, kind, spec FROM faults WHERE run_id = ? ORDER BY id"
+            )
+            try statement.bind(runID, at: 1)
+            var faults: [JournalFault] = []
+            while try statement.step() {
+                faults.append(
+                    JournalFault(
+                        afterSeq: statement.int64(at: 0),
+                        monoNanos: statement.int64(at: 1),
+                        wallMillis: statement.int64(at: 2),
+                        kind: statement.string(at: 3),
+                        spec: statement.string(at: 4)
+                    )
+                )
+            }
+            return faults
+        }
+    }
+
     // MARK: Private
 
     private static let runColumns = "id, started_at, source, scenario, seed, tablecast_version, meta_json"
 
     private func prepareEvents(runID: Int64, fromSeq: Int64, limit: Int?) throws(SQLiteError) -> SQLiteStatement {
+        // Columns an older schema lacks read as NULL: `detail` came with version 2, `fault` with version 3.
+        let detail = self.schemaVersion >= 2 ? "detail" : "NULL"
+        let fault = self.schemaVersion >= 3 ? "fault" : "NULL"
         let statement = try self.connection.prepare(
             """
-            SELECT seq, mono_ns, wall_ms, namespace, name, payload, detail FROM events
+            SELECT seq, mono_ns, wall_ms, namespace, name, payload, \(detail), \(fault) FROM events
             WHERE run_id = ? AND seq >= ? ORDER BY seq LIMIT ?
             """
         )
@@ -183,7 +225,8 @@ public final class JournalReader {
             namespace: statement.string(at: 3),
             name: statement.string(at: 4),
             payload: statement.blob(at: 5),
-            detail: statement.isNull(at: 6) ? nil : statement.blob(at: 6)
+            detail: statement.isNull(at: 6) ? nil : statement.blob(at: 6),
+            fault: statement.isNull(at: 7) ? nil : statement.string(at: 7)
         )
     }
 

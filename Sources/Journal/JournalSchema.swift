@@ -2,7 +2,7 @@ import CSQLite
 
 /// The journal's SQLite schema, its identity and its migrations.
 ///
-/// A journal is an SQLite database in WAL mode with two tables:
+/// A journal is an SQLite database in WAL mode with three tables:
 ///
 /// ```sql
 /// CREATE TABLE runs(
@@ -23,20 +23,37 @@ import CSQLite
 ///     name TEXT NOT NULL,
 ///     payload BLOB NOT NULL,              -- the exact bytes sent
 ///     detail BLOB,                        -- (version 2) what the payload leaves out, or NULL
+///     fault TEXT,                         -- (version 3) the injected fault this row is or carries, or NULL
 ///     PRIMARY KEY(run_id, seq)
 /// ) WITHOUT ROWID;
+/// CREATE TABLE faults(                    -- (version 3)
+///     id INTEGER PRIMARY KEY,
+///     run_id INTEGER NOT NULL REFERENCES runs(id),
+///     after_seq INTEGER NOT NULL,         -- the seq of the last event emitted before the fault (0 if none)
+///     wall_ms INTEGER NOT NULL,
+///     mono_ns INTEGER NOT NULL,
+///     kind TEXT NOT NULL,                 -- such as 'disconnect' or 'delay'
+///     spec TEXT NOT NULL                  -- JSON: the fault's parameters and what it did
+/// );
+/// CREATE INDEX faults_by_run ON faults(run_id, after_seq);
 /// PRAGMA application_id = 0x54424C43;    -- "TBLC"
-/// PRAGMA user_version = 2;               -- the schema version
+/// PRAGMA user_version = 3;               -- the schema version
 /// ```
 ///
 /// The payload is a blob holding the bytes exactly as sent, so the sqlite3 shell shows the JSON with
 /// `SELECT CAST(payload AS TEXT) FROM events`.
 ///
+/// Fault injection leaves two kinds of trace. A fault that produces events (a duplicate delivery, say) writes them
+/// as ordinary rows of `events` whose `fault` is a JSON object such as `{"kind":"duplicate","of":41}`, naming the
+/// injected fault the row is or carries; `fault` is NULL for every ordinary event. A fault that is not an event (a
+/// forced disconnect, a delay) is a row of `faults`: they are in order of `id`, and each happened after the event
+/// `after_seq` of its run and before the next one.
+///
 /// `application_id` marks the file as a journal, so tablecast refuses to write into another program's database;
 /// `user_version` drives migrations and lets an older tablecast refuse a journal written by a newer one.
 public enum JournalSchema {
     /// The schema version this tablecast writes, stored in `PRAGMA user_version`.
-    public static let version: Int32 = 2
+    public static let version: Int32 = 3
     /// The SQLite `application_id` of a journal: "TBLC" in ASCII.
     public static let applicationID: Int32 = 0x5442_4C43
 
@@ -74,6 +91,21 @@ public enum JournalSchema {
         // Version 2: what an event's payload leaves out and a complete projection needs (the whole menu item of
         // `menu.created` and `menu.updated`). NULL for every other event and for recorded streams.
         "ALTER TABLE events ADD COLUMN detail BLOB",
+        // Version 3: fault injection. Events a fault produced are marked in `fault`; faults that are not events go
+        // to their own table, placed in the event stream by `after_seq`.
+        """
+        ALTER TABLE events ADD COLUMN fault TEXT;
+        CREATE TABLE faults(
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            after_seq INTEGER NOT NULL,
+            wall_ms INTEGER NOT NULL,
+            mono_ns INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            spec TEXT NOT NULL
+        );
+        CREATE INDEX faults_by_run ON faults(run_id, after_seq);
+        """,
     ]
 
     /// Works out what the database behind `connection` is, without writing to it.

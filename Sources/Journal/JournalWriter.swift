@@ -1,21 +1,26 @@
-/// Appends events to a journal from any thread, writing them on one dedicated thread.
+/// Appends events (and injected faults) to a journal from any thread, writing them on one dedicated thread.
 ///
 /// `append` is O(1): it adds the event to a pending buffer under one lock and wakes the writer thread. The thread,
 /// which alone owns the SQLite connection, takes the whole buffer under the lock and inserts it with one prepared
 /// statement, in transactions of up to `batchSize` rows (WAL, `synchronous=NORMAL`). A crash can therefore lose at
 /// most the batches not yet committed; ``flush()`` waits for them when that matters.
 ///
-/// If SQLite fails, the writer stops: the failure is kept (with the extended code, message and SQL), events not
-/// written are counted in ``JournalWriterStatistics/lost``, and every later `append`, `flush` and `close` throws it.
+/// Faults that are not events (``append(fault:)``) have a buffer of their own, so the events path pays nothing for
+/// them; the thread takes both buffers at once and commits the faults with the last transaction of the events taken
+/// with them (or alone if there are none), so a reader never sees a fault before the events appended before it.
+///
+/// If SQLite fails, the writer stops: the failure is kept (with the extended code, message and SQL), events and
+/// faults not written are counted in ``JournalWriterStatistics/lost`` and ``JournalWriterStatistics/lostFaults``,
+/// and every later `append`, `flush` and `close` throws it.
 ///
 /// Call ``close()`` to commit everything and release the file. A writer released without `close()` still drains and
 /// closes on its thread, but nobody learns whether that worked.
 public final class JournalWriter: Sendable {
     /// The journal file.
     public let path: String
-    /// The id of the run this writer inserted when it opened; every event it writes belongs to it.
+    /// The id of the run this writer inserted when it opened; every event and fault it writes belongs to it.
     public let runID: Int64
-    /// The largest number of rows per transaction.
+    /// The largest number of event rows per transaction.
     public let batchSize: Int
 
     /// The state shared between appenders and the writer thread.
@@ -25,8 +30,8 @@ public final class JournalWriter: Sendable {
     ///
     /// - Parameters:
     ///   - path: The journal file; created if it does not exist.
-    ///   - run: The run to record; its events are the ones appended to this writer.
-    ///   - batchSize: The largest number of rows per transaction; at least 1.
+    ///   - run: The run to record; its events and faults are the ones appended to this writer.
+    ///   - batchSize: The largest number of event rows per transaction; at least 1.
     /// - Throws: ``JournalError/Code/notAJournal`` if the file is not a tablecast journal (it is left untouched),
     ///   ``JournalError/Code/newerSchema`` if a newer tablecast wrote it, ``JournalError/Code/sqlite`` if SQLite
     ///   fails, ``JournalError/Code/system`` if the thread cannot start.
@@ -56,16 +61,23 @@ public final class JournalWriter: Sendable {
                 return try JournalWriter.insertRun(run, into: connection)
             }
         }
-        let insert = try JournalError.mapping(path: path) { () throws(SQLiteError) in
+        let (insert, insertFault) = try JournalError.mapping(path: path) { () throws(SQLiteError) in
             let insert = try connection.prepare(
                 """
-                INSERT INTO events(run_id, seq, wall_ms, mono_ns, namespace, name, payload, detail)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO events(run_id, seq, wall_ms, mono_ns, namespace, name, payload, detail, fault)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+            )
+            let insertFault = try connection.prepare(
+                """
+                INSERT INTO faults(run_id, after_seq, wall_ms, mono_ns, kind, spec)
+                VALUES (?, ?, ?, ?, ?, ?)
                 """
             )
             // reset() keeps bindings, so the run id is bound once for the writer's lifetime.
             try insert.bind(runID, at: 1)
-            return insert
+            try insertFault.bind(runID, at: 1)
+            return (insert, insertFault)
         }
 
         let shared = ConditionLock(SharedState(), conditionCount: 2)
@@ -74,7 +86,13 @@ public final class JournalWriter: Sendable {
         self.batchSize = batchSize
         self.shared = shared
 
-        let session = Session(path: path, batchSize: batchSize, connection: connection, insert: insert)
+        let session = Session(
+            path: path,
+            batchSize: batchSize,
+            connection: connection,
+            insert: insert,
+            insertFault: insertFault
+        )
         let code = DetachedThread.start {
             JournalWriter.runThread(session: session, shared: shared)
         }
@@ -117,7 +135,23 @@ public final class JournalWriter: Sendable {
         self.shared.signal(.work)
     }
 
-    /// Blocks until every event appended before this call is committed.
+    /// Queues one injected fault that is not an event, such as a forced disconnect, for writing.
+    ///
+    /// O(1) under the same lock as events; safe to call from an event loop. The fault is committed no earlier than
+    /// the events appended before it.
+    ///
+    /// - Parameter fault: The fault, placed after the event ``JournalFault/afterSeq``.
+    /// - Throws: The writer's failure if it has failed, or ``JournalError/Code/closed`` after ``close()``.
+    public func append(fault: JournalFault) throws(JournalError) {
+        try self.shared.withLock { (state) throws(JournalError) in
+            try state.checkOpen(path: self.path)
+            state.pendingFaults.append(fault)
+            state.appendedFaults += 1
+        }
+        self.shared.signal(.work)
+    }
+
+    /// Blocks until every event and fault appended before this call is committed.
     ///
     /// This blocks the calling thread: never call it from an event loop or the cooperative pool.
     ///
@@ -125,18 +159,18 @@ public final class JournalWriter: Sendable {
     ///   ``close()``.
     public func flush() throws(JournalError) {
         let path = self.path
-        let target = try self.shared.withLock { (state) throws(JournalError) in
+        let (target, faultTarget) = try self.shared.withLock { (state) throws(JournalError) in
             try state.checkOpen(path: path)
-            return state.appended
+            return (state.appended, state.appendedFaults)
         }
         try self.shared.withLock(
             waitingOn: .progress,
-            until: { $0.committed >= target || $0.failure != nil || $0.threadFinished }
+            until: { $0.hasCommitted(events: target, faults: faultTarget) || $0.failure != nil || $0.threadFinished }
         ) { (state) throws(JournalError) in
             if let failure = state.failure {
                 throw failure
             }
-            guard state.committed >= target else {
+            guard state.hasCommitted(events: target, faults: faultTarget) else {
                 throw .closed(path: path)
             }
         }
@@ -166,7 +200,10 @@ public final class JournalWriter: Sendable {
                 lost: state.lost,
                 lastCommittedSeq: state.lastCommittedSeq,
                 lastCommitNanos: state.lastCommitNanos,
-                failure: state.failure
+                failure: state.failure,
+                appendedFaults: state.appendedFaults,
+                committedFaults: state.committedFaults,
+                lostFaults: state.lostFaults
             )
         }
     }

@@ -51,7 +51,15 @@ public struct JournalVerifier: Sendable {
         public static let unknownEvent = "event.unknownName"
         /// A `seq` not greater than the one before; an error.
         public static let seqOrder = "journal.seqOrder"
+        /// A `fault` column that is not `{"kind":…}` with a kind this tablecast knows; a warning, and the event is
+        /// checked as an ordinary one.
+        public static let unknownFault = "journal.unknownFault"
     }
+
+    /// The kinds of fault whose events are copies or strangers, never transitions: the projection skips them.
+    public static let nonTransitionFaults: Set<String> = ["duplicate", "replay", "unknown-event"]
+    /// The kind of fault whose events are transitions with extra payload fields, expected and not reported.
+    public static let extraFieldsFault = "extra-fields"
 
     /// The restaurant rebuilt from the events accepted so far.
     public private(set) var state: RestaurantState
@@ -64,6 +72,8 @@ public struct JournalVerifier: Sendable {
     public private(set) var eventCount = 0
     /// How many events applied cleanly to the projection.
     public private(set) var appliedCount = 0
+    /// How many events were injected by a fault (duplicates, replays, unknown events, extra fields).
+    public private(set) var faultCount = 0
     /// How many error issues were found, collected or not.
     public private(set) var errorCount = 0
     /// How many warning issues were found, collected or not.
@@ -90,9 +100,13 @@ public struct JournalVerifier: Sendable {
     ///   - name: The event name.
     ///   - payload: The payload bytes as sent.
     ///   - detail: The journal's detail beside the event, if any.
+    ///   - fault: The journal's `fault` beside the event, if a fault injected it: a duplicate, a replayed copy or an
+    ///     unknown event is not a transition and is skipped; a transition with extra fields is applied, and its extra
+    ///     keys are not reported.
     /// - Returns: The issues of this event, often none.
     @discardableResult
-    public mutating func verify(seq: Int64, name: String, payload: [UInt8], detail: [UInt8]?) -> [VerificationIssue] {
+    public mutating func verify(seq: Int64, name: String, payload: [UInt8], detail: [UInt8]?,
+                                fault: String? = nil) -> [VerificationIssue] {
         self.eventCount += 1
         var found: [VerificationIssue] = []
         func add(_ severity: IssueSeverity, _ rule: String, _ message: String) {
@@ -103,6 +117,20 @@ public struct JournalVerifier: Sendable {
         }
         self.lastSeq = seq
 
+        var extraFieldsExpected = false
+        if let fault {
+            switch Self.faultKind(fault) {
+            case let kind? where Self.nonTransitionFaults.contains(kind):
+                self.faultCount += 1
+                return self.record(found)
+            case Self.extraFieldsFault?:
+                self.faultCount += 1
+                extraFieldsExpected = true
+            default:
+                add(.warning, Rule.unknownFault, "fault \(fault) is not one this tablecast knows; checked as a transition")
+            }
+        }
+
         switch self.state.decodeEvent(name: name, payload: payload, detail: detail) {
         case .unknownName:
             add(.warning, Rule.unknownEvent, "\(name) is not an event of the contract; clients should ignore it")
@@ -111,7 +139,7 @@ public struct JournalVerifier: Sendable {
                 add(problem.severity, problem.rule, problem.message)
             }
         case .decoded(let event, let warnings):
-            for warning in warnings {
+            for warning in warnings where !(extraFieldsExpected && warning.rule == PayloadProblem.Rule.extraKey.rawValue) {
                 add(warning.severity, warning.rule, warning.message)
             }
             do throws(LifecycleViolation) {
@@ -122,6 +150,10 @@ public struct JournalVerifier: Sendable {
             }
         }
 
+        return self.record(found)
+    }
+
+    private mutating func record(_ found: [VerificationIssue]) -> [VerificationIssue] {
         for issue in found {
             switch issue.severity {
             case .error: self.errorCount += 1
@@ -132,5 +164,16 @@ public struct JournalVerifier: Sendable {
             self.issues.append(contentsOf: found)
         }
         return found
+    }
+
+    /// The `kind` of a journal `fault` column, `nil` if it has none.
+    static func faultKind(_ fault: String) -> String? {
+        guard case .object(let members)? = try? JSONParser.parse(Array(fault.utf8)).value else { return nil }
+        for member in members where member.key == "kind" {
+            if case .string(let kind) = member.value {
+                return kind
+            }
+        }
+        return nil
     }
 }

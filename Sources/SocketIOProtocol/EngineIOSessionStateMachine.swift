@@ -29,6 +29,7 @@ public struct EngineIOSessionStateMachine: Sendable {
         case serverShutdown = "server shutdown"
         case serverClose = "server close"
         case slowConsumer = "slow consumer"
+        case forcedDisconnect = "forced disconnect"
     }
 
     enum State: Sendable {

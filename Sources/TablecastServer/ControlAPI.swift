@@ -39,7 +39,7 @@ struct ControlAPI {
             emitRequest = value
         }
         do {
-            let seq = try self.hub.emit(name: emitRequest.event, payload: emitRequest.payload)
+            let seq = try self.hub.emit(name: emitRequest.event, payload: emitRequest.payload).seq
             return .json(.accepted, "{\"seq\":\(seq)}")
         } catch {
             return .jsonError(.serviceUnavailable, "the journal refused the event: \(error)")

@@ -1,6 +1,7 @@
 import Journal
 import NIOConcurrencyHelpers
 import NIOCore
+import Simulator
 import SocketIOProtocol
 import SocketIOServer
 import Synchronization
@@ -15,49 +16,194 @@ import Glibc
 /// (`42/events,["name",<payload>]`, the payload bytes untouched), appends the event to the journal and hands the same
 /// bytes to the broadcaster. One lock serialises these steps, so clients and the journal see events in `seq` order.
 /// An event the journal refuses is neither numbered nor sent.
+///
+/// Faults pass here too (``inject(_:)``): what they send is numbered, journaled with its `fault` and broadcast like
+/// any event; a disconnect or a delivery hold is journaled in the `faults` table at its place in the sequence.
 public final class EventHub: Sendable {
     /// The namespace events are broadcast on.
     public let namespace: String
     let broadcaster: Broadcaster
     let journal: JournalWriter
-    private let lastSeqBox = Mutex<Int64>(0)
+    /// Disconnects clients for a disconnect fault and answers how many; `nil` where there are no clients to cut.
+    private let disconnect: (@Sendable (Fault.ClientCount, Fault.DisconnectMode) -> Int)?
+    private let state = Mutex(State())
 
-    public init(namespace: String = "/events", broadcaster: Broadcaster, journal: JournalWriter) {
+    private struct State {
+        var lastSeq: Int64 = 0
+        var faults = FaultInjector()
+        /// While a delay fault holds delivery: the events emitted meanwhile, in order.
+        var held: [(seq: Int64, frame: EngineIOFrame)]?
+        /// Identifies the latest hold, so that only its end releases what is held.
+        var holdGeneration = 0
+    }
+
+    /// An event as emitted: its number and the bytes the clients received.
+    public struct Emitted: Sendable {
+        public var seq: Int64
+        /// The payload sent: the one given, or with the extra fields of an armed fault.
+        public var payload: [UInt8]
+    }
+
+    public init(
+        namespace: String = "/events",
+        broadcaster: Broadcaster,
+        journal: JournalWriter,
+        disconnect: (@Sendable (Fault.ClientCount, Fault.DisconnectMode) -> Int)? = nil
+    ) {
         self.namespace = namespace
         self.broadcaster = broadcaster
         self.journal = journal
+        self.disconnect = disconnect
     }
 
     /// The sequence number of the last event emitted, or 0.
-    public var lastSeq: Int64 { self.lastSeqBox.withLock { $0 } }
+    public var lastSeq: Int64 { self.state.withLock { $0.lastSeq } }
 
     /// Emits one event to every client on the namespace and journals it.
     /// - Parameters:
     ///   - name: the event name.
-    ///   - payload: the payload as valid JSON bytes; they are sent and journaled exactly as given.
+    ///   - payload: the payload as valid JSON bytes; they are sent and journaled exactly as given (unless an
+    ///     extra-fields fault is armed: then with its fields appended, and journaled as such).
     ///   - detail: what the payload leaves out and the journal keeps for rebuilding state; never sent.
-    /// - Returns: the event's sequence number.
+    /// - Returns: the event's sequence number and the payload sent.
     /// - Throws: ``JournalError`` when the journal cannot take the event; nothing is sent then.
     @discardableResult
-    public func emit(name: String, payload: [UInt8], detail: [UInt8]? = nil) throws(JournalError) -> Int64 {
-        try self.lastSeqBox.withLock { (lastSeq) throws(JournalError) -> Int64 in
-            let seq = lastSeq + 1
-            let event = JournalEvent(
+    public func emit(name: String, payload: [UInt8], detail: [UInt8]? = nil) throws(JournalError) -> Emitted {
+        try self.state.withLock { (state) throws(JournalError) -> Emitted in
+            let (sent, fault) = state.faults.payload(for: payload)
+            let seq = try self.emitLocked(&state, name: name, payload: sent, detail: detail, fault: fault)
+            state.faults.transition(seq: seq, name: name, payload: sent)
+            return Emitted(seq: seq, payload: sent)
+        }
+    }
+
+    /// What a fault did.
+    public struct FaultReport: Sendable {
+        public var fault: Fault
+        /// The sequence numbers of the events it sent, in order.
+        public var seqs: [Int64] = []
+        /// The clients a disconnect cut.
+        public var disconnected: Int?
+    }
+
+    /// Why a fault was not injected; nothing was sent or journaled.
+    public enum FaultFailure: Error, Sendable, CustomStringConvertible {
+        /// The fault cannot apply now (it names a transition no longer kept, or none was emitted yet).
+        case refused(String)
+        case journal(JournalError)
+
+        public var description: String {
+            switch self {
+            case .refused(let reason): reason
+            case .journal(let error): "the journal refused the fault: \(error)"
+            }
+        }
+    }
+
+    /// Injects a fault: sends and journals its events, or performs and journals a disconnect or a delay.
+    public func inject(_ fault: Fault) throws(FaultFailure) -> FaultReport {
+        var release: (generation: Int, milliseconds: Int)?
+        let report = try self.state.withLock { (state) throws(FaultFailure) -> FaultReport in
+            let emissions: [FaultInjector.Emission]
+            do throws(FaultInjector.Refusal) {
+                emissions = try state.faults.emissions(for: fault)
+            } catch {
+                throw .refused(error.description)
+            }
+            var report = FaultReport(fault: fault)
+            do throws(JournalError) {
+                for emission in emissions {
+                    report.seqs.append(try self.emitLocked(&state, name: emission.name, payload: emission.payload,
+                                                           detail: nil, fault: emission.fault))
+                }
+                switch fault {
+                case .disconnect(let clients, let mode):
+                    let count = self.disconnect?(clients, mode) ?? 0
+                    report.disconnected = count
+                    try self.journalFault(fault, disconnected: count, afterSeq: state.lastSeq)
+                case .delay(let milliseconds):
+                    try self.journalFault(fault, afterSeq: state.lastSeq)
+                    if state.held == nil {
+                        state.held = []
+                    }
+                    state.holdGeneration += 1
+                    release = (state.holdGeneration, milliseconds)
+                case .duplicate, .replay, .unknownEvent, .extraFields:
+                    break
+                }
+            } catch {
+                throw .journal(error)
+            }
+            return report
+        }
+        if let release {
+            Task {
+                try? await Task.sleep(for: .milliseconds(release.milliseconds))
+                self.releaseHold(generation: release.generation)
+            }
+        }
+        return report
+    }
+
+    /// Faults injected so far by kind, and the transitions an armed extra-fields fault still changes.
+    public var faultStatus: (injected: [Fault.Kind: Int], extraFieldsPending: Int, holding: Bool) {
+        self.state.withLock { ($0.faults.injected, $0.faults.extraFieldsPending, $0.held != nil) }
+    }
+
+    // MARK: Private
+
+    /// Numbers, journals and publishes one event; the caller holds the lock.
+    private func emitLocked(
+        _ state: inout State,
+        name: String,
+        payload: [UInt8],
+        detail: [UInt8]?,
+        fault: String?
+    ) throws(JournalError) -> Int64 {
+        let seq = state.lastSeq + 1
+        try self.journal.append(
+            JournalEvent(
                 seq: seq,
                 monoNanos: Int64(NIODeadline.now().uptimeNanoseconds),
                 wallMillis: Self.wallClockMillis(),
                 namespace: self.namespace,
                 name: name,
                 payload: payload,
-                detail: detail
+                detail: detail,
+                fault: fault
             )
-            try self.journal.append(event)
-            lastSeq = seq
-            self.broadcaster.publish(
-                seq: seq,
-                frame: SocketIOPacket.eventFrame(namespace: self.namespace, name: name, payload: payload)
+        )
+        state.lastSeq = seq
+        let frame = SocketIOPacket.eventFrame(namespace: self.namespace, name: name, payload: payload)
+        if state.held != nil {
+            state.held!.append((seq, frame))
+        } else {
+            self.broadcaster.publish(seq: seq, frame: frame)
+        }
+        return seq
+    }
+
+    private func journalFault(_ fault: Fault, disconnected: Int = 0, afterSeq: Int64) throws(JournalError) {
+        guard let spec = fault.journalSpec(disconnected: disconnected) else { return }
+        try self.journal.append(
+            fault: JournalFault(
+                afterSeq: afterSeq,
+                monoNanos: Int64(NIODeadline.now().uptimeNanoseconds),
+                wallMillis: Self.wallClockMillis(),
+                kind: fault.kind.rawValue,
+                spec: spec
             )
-            return seq
+        )
+    }
+
+    /// Ends a delivery hold, unless a later delay extended it: what was held goes out, in order.
+    private func releaseHold(generation: Int) {
+        self.state.withLock { state in
+            guard state.holdGeneration == generation, let held = state.held else { return }
+            for event in held {
+                self.broadcaster.publish(seq: event.seq, frame: event.frame)
+            }
+            state.held = nil
         }
     }
 

@@ -13,6 +13,8 @@ public enum JournalVerification {
         public var events: Int
         public var errors: Int
         public var warnings: Int
+        /// Events a fault injected (duplicates, replays, unknown events, extra fields).
+        public var faultEvents: Int
     }
 
     /// Verifies the runs of a journal.
@@ -48,13 +50,14 @@ public enum JournalVerification {
             var verifier = JournalVerifier(definition: definition, collectsIssues: false)
             try reader.forEachEvent(runID: run.id) { event in
                 for issue in verifier.verify(seq: event.seq, name: event.name, payload: event.payload,
-                                             detail: event.detail) {
+                                             detail: event.detail, fault: event.fault) {
                     report("run \(run.id) \(issue)")
                 }
             }
             let summary = RunSummary(runID: run.id, events: verifier.eventCount, errors: verifier.errorCount,
-                                     warnings: verifier.warningCount)
-            report("run \(run.id): \(summary.events) events, \(summary.errors) errors, \(summary.warnings) warnings")
+                                     warnings: verifier.warningCount, faultEvents: verifier.faultCount)
+            let faults = summary.faultEvents > 0 ? " (\(summary.faultEvents) injected by faults)" : ""
+            report("run \(run.id): \(summary.events) events\(faults), \(summary.errors) errors, \(summary.warnings) warnings")
             summaries.append(summary)
         }
         return summaries

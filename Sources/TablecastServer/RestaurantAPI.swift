@@ -142,14 +142,14 @@ struct RestaurantAPI {
             let input = try await RequestBody.decode(CreateMenuItem.self, from: request)
             return self.change(.created, { state throws(CommandError) in
                 [try state.createMenuItem(name: input.name, category: input.category, price: input.price)]
-            }, render: { _, events in Self.menuItemBody(events.last) })
+            }, render: { _, events in Self.menuItemBody(events.last?.event) })
         }
         router.patch("/menu/:id") { request, context in
             let id = try Self.parameter("id", context)
             let input = try await RequestBody.decode(UpdateMenuItem.self, from: request)
             return self.change(.ok, { state throws(CommandError) in
                 [try state.updateMenuItem(id: id, name: input.name, category: input.category, price: input.price)]
-            }, render: { _, events in Self.menuItemBody(events.last) })
+            }, render: { _, events in Self.menuItemBody(events.last?.event) })
         }
         router.delete("/menu/:id") { _, context in
             let id = try Self.parameter("id", context)
@@ -313,7 +313,7 @@ struct RestaurantAPI {
     private func change(
         _ status: HTTPResponse.Status,
         _ command: (borrowing RestaurantState) throws(CommandError) -> [RestaurantEvent],
-        render: (borrowing RestaurantState, [RestaurantEvent]) -> [UInt8]
+        render: (borrowing RestaurantState, [RestaurantStore.Emitted]) -> [UInt8]
     ) -> Response {
         do {
             let body = try self.store.perform(command, then: render)
@@ -366,8 +366,8 @@ struct RestaurantAPI {
     }
 
     /// The payload of the event a change emitted: the whole entity after the change, exactly as clients got it.
-    private static func payload(_ event: RestaurantEvent?) -> [UInt8] {
-        event?.payload ?? Array("null".utf8)
+    private static func payload(_ emitted: RestaurantStore.Emitted?) -> [UInt8] {
+        emitted?.payload ?? Array("null".utf8)
     }
 
     private static func now() -> Timestamp {

@@ -41,19 +41,27 @@ public final class RestaurantStore: Sendable {
         }
     }
 
+    /// An event a change emitted, with its number and the payload the clients received.
+    public struct Emitted: Sendable {
+        public var event: RestaurantEvent
+        public var seq: Int64
+        /// The bytes sent: the event's payload, or with the fields of an extra-fields fault appended.
+        public var payload: [UInt8]
+    }
+
     /// Runs a command and emits what it causes.
     /// - Returns: the events emitted, in order.
     @discardableResult
     public func perform(
         _ command: (borrowing RestaurantState) throws(CommandError) -> [RestaurantEvent]
     ) throws(Failure) -> [RestaurantEvent] {
-        try self.perform(command) { _, events in events }
+        try self.perform(command) { _, emitted in emitted.map(\.event) }
     }
 
     /// Runs a command, emits what it causes, and reads the result from the state it leaves, under the same lock.
     public func perform<Result: Sendable>(
         _ command: (borrowing RestaurantState) throws(CommandError) -> [RestaurantEvent],
-        then result: (borrowing RestaurantState, [RestaurantEvent]) -> Result
+        then result: (borrowing RestaurantState, [Emitted]) -> Result
     ) throws(Failure) -> Result {
         try self.state.withLock { (state) throws(Failure) -> Result in
             let events: [RestaurantEvent]
@@ -80,16 +88,20 @@ public final class RestaurantStore: Sendable {
                     }
                 }
             }
+            var emitted: [Emitted] = []
+            emitted.reserveCapacity(events.count)
             for event in events {
                 do throws(JournalError) {
-                    try self.hub.emit(name: event.name.rawValue, payload: event.payload, detail: event.detail)
+                    let sent = try self.hub.emit(name: event.name.rawValue, payload: event.payload,
+                                                 detail: event.detail)
+                    emitted.append(Emitted(event: event, seq: sent.seq, payload: sent.payload))
                 } catch {
                     // The state keeps exactly what was emitted before the journal failed.
                     throw .journal(error)
                 }
                 Self.applyChecked(event, to: &state)
             }
-            return result(state, events)
+            return result(state, emitted)
         }
     }
 }

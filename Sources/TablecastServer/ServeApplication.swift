@@ -95,8 +95,6 @@ public struct ServeApplication: Sendable {
             )
         )
         let broadcaster = Broadcaster(group: MultiThreadedEventLoopGroup.singleton)
-        let hub = EventHub(namespace: "/events", broadcaster: broadcaster, journal: journal)
-        let store = RestaurantStore(state: RestaurantState(definition: configuration.restaurant), hub: hub)
         let socketIO = SocketIOServer(
             path: "/socket.io/",
             configuration: configuration.engine,
@@ -108,6 +106,12 @@ public struct ServeApplication: Sendable {
             broadcaster: broadcaster,
             logger: logger
         )
+        let engine = socketIO.engine
+        let hub = EventHub(namespace: "/events", broadcaster: broadcaster, journal: journal) { clients, mode in
+            engine.forceDisconnect(count: clients.resolve(connected: broadcaster.subscribers),
+                                   mode: mode == .transport ? .transport : .namespace)
+        }
+        let store = RestaurantStore(state: RestaurantState(definition: configuration.restaurant), hub: hub)
         let router = Router(context: TablecastRequestContext.self)
         // NestJS's `cors: { origin: true }`: the request's origin is reflected, for every method the API uses.
         router.add(
@@ -120,6 +124,7 @@ public struct ServeApplication: Sendable {
         )
         router.add(middleware: EngineIOMiddleware(servers: [socketIO.engine]))
         ControlAPI(hub: hub, engine: socketIO.engine).register(on: router)
+        FaultAPI(hub: hub).register(on: router)
         RestaurantAPI(store: store).register(on: router)
         let simulation = configuration.simulation.map { SimulationRunner(scenario: $0, store: store, logger: logger) }
         SimulationAPI(runner: simulation).register(on: router)

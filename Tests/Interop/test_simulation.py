@@ -12,7 +12,7 @@ import socketio
 
 from tablecast_testkit import HTTP_TIMEOUT, tablecast_binary, wait_until
 
-SHIPPED = ["default", "dinner-rush", "steady-load"]
+SHIPPED = ["default", "dinner-rush", "steady-load", "chaos"]
 START = "2026-11-26T12:00:00.000Z"
 
 

@@ -29,6 +29,47 @@ struct JournalVerifierTests {
         #expect(verifier.state == (try Fixture.state(after: rule.prefix)))
     }
 
+    /// A duplicate, a replayed copy or an unknown event that a fault sent is not a transition: skipped, not reported.
+    /// An extra-fields transition is applied, and its extra keys are expected.
+    @Test func faultRowsAreSkippedOrAppliedAsTheirKindSays() {
+        let o1 = Fixture.pending(1)
+        let served = Fixture.served(o1)
+        var verifier = JournalVerifier(definition: .default)
+        let activated = RestaurantEvent.tableActivated(tableNumber: 7)
+        verifier.verify(seq: 1, name: activated.name.rawValue, payload: activated.payload, detail: nil)
+        verifier.verify(seq: 2, name: "order:created", payload: RestaurantEvent.orderCreated(o1).payload, detail: nil)
+        verifier.verify(seq: 3, name: "order:created", payload: RestaurantEvent.orderCreated(o1).payload, detail: nil,
+                        fault: #"{"kind":"duplicate","of":2}"#)
+        verifier.verify(seq: 4, name: "order:created", payload: RestaurantEvent.orderCreated(o1).payload, detail: nil,
+                        fault: #"{"kind":"replay","of":2}"#)
+        verifier.verify(seq: 5, name: "order:archived", payload: Array("{}".utf8), detail: nil,
+                        fault: #"{"kind":"unknown-event"}"#)
+        var extended = RestaurantEvent.orderServed(served).payload
+        extended.removeLast()
+        extended += Array(#","tablecastExtra":{"note":"x"}}"#.utf8)
+        verifier.verify(seq: 6, name: "order:served", payload: extended, detail: nil,
+                        fault: #"{"kind":"extra-fields"}"#)
+        #expect(verifier.issues.isEmpty, "\(verifier.issues)")
+        #expect(verifier.faultCount == 4)
+        #expect(verifier.appliedCount == 3)
+        #expect(verifier.state.orders[1]?.status == .served)
+    }
+
+    /// Without its fault mark, the same duplicate breaks the lifecycle, and an unknown mark is reported.
+    @Test func anUnmarkedDuplicateIsAnErrorAndAnUnknownMarkAWarning() {
+        let o1 = Fixture.pending(1)
+        var verifier = JournalVerifier(definition: .default)
+        let activated = RestaurantEvent.tableActivated(tableNumber: 7)
+        verifier.verify(seq: 1, name: activated.name.rawValue, payload: activated.payload, detail: nil)
+        verifier.verify(seq: 2, name: "order:created", payload: RestaurantEvent.orderCreated(o1).payload, detail: nil)
+        verifier.verify(seq: 3, name: "order:created", payload: RestaurantEvent.orderCreated(o1).payload, detail: nil)
+        #expect(verifier.errorCount == 1)
+        verifier.verify(seq: 4, name: "table:activated", payload: Array(#"{"tableNumber":8}"#.utf8), detail: nil,
+                        fault: #"{"kind":"gremlin"}"#)
+        #expect(verifier.issues.last?.rule == JournalVerifier.Rule.unknownFault)
+        #expect(verifier.state.tables[8]?.status == .active)
+    }
+
     @Test func oneBadEventDoesNotCascade() {
         let o1 = Fixture.pending(1)
         let records: [RestaurantEvent] = [

@@ -8,7 +8,7 @@ struct ScenarioLibraryTests {
         .deletingLastPathComponent().appendingPathComponent("Scenarios")
 
     @Test func shipsTheScenariosTheIssueAsksFor() {
-        #expect(ScenarioLibrary.names == ["default", "dinner-rush", "steady-load"])
+        #expect(ScenarioLibrary.names == ["default", "dinner-rush", "steady-load", "chaos"])
     }
 
     /// The built-in texts are the files in `Scenarios/`, byte for byte, and every file there is built in.
@@ -36,7 +36,7 @@ struct ScenarioLibraryTests {
         }
     }
 
-    @Test(arguments: ["default", "dinner-rush", "steady-load"])
+    @Test(arguments: ["default", "dinner-rush", "steady-load", "chaos"])
     func eachBuiltInScenarioParses(name: String) throws {
         let scenario = try #require(ScenarioLibrary.named(name))
         #expect(scenario.name == name)
@@ -65,7 +65,7 @@ struct ScenarioLibraryTests {
             _ = try ScenarioLibrary.resolve("brunch")
             Issue.record("resolved an unknown name")
         } catch {
-            #expect(error.description.contains("default, dinner-rush, steady-load"), "\(error)")
+            #expect(error.description.contains("default, dinner-rush, steady-load, chaos"), "\(error)")
         }
         #expect(throws: ConfigurationError.self) { try ScenarioLibrary.resolve("/nonexistent/brunch.yaml") }
     }

@@ -160,6 +160,11 @@ struct ScenarioParsingTests {
         "name: x\n" + Self.phases + "traffic:\n  \(section):\n    \(field)\n"
     }
 
+    /// A valid scenario but for one fault, on line 5.
+    private static func fault(_ entry: String) -> String {
+        "name: x\n" + Self.phases + "faults:\n  \(entry)\n"
+    }
+
     /// A valid scenario but for one phase, on line 3.
     private static func phase(_ fields: String) -> String {
         "name: x\nphases:\n  - { \(fields) }\n"
@@ -208,6 +213,23 @@ struct ScenarioParsingTests {
         bad("name: x\nrestaurant:\n  tables: []\n  menu: []\n  staff:\n    - { id: 1, username: a, role: waiter }\n"
                 + "    - { id: 1, username: b, role: waiter }\n" + phases, 7, "restaurant.staff[1].id", "duplicate"),
         bad("name: x\nphases: [\n", 3, nil, "invalid YAML"),
+        bad(fault("meteor: { rate: 1/h }"), 5, "faults.meteor", "unknown field"),
+        bad(fault("duplicate: { every: 5m }"), 5, "faults.duplicate.every", "unknown field"),
+        bad(fault("duplicate: {}"), 5, "faults.duplicate.rate", "missing field"),
+        bad(fault("replay: { rate: 1/h, count: 0 }"), 5, "faults.replay.count", "must be from 1 to 1000, got 0"),
+        bad(fault("extraFields: { rate: 1/h, count: 2..1 }"), 5, "faults.extraFields.count", "runs backwards"),
+        bad(fault(#"unknownEvent: { rate: 1/h, names: ["order:created"] }"#), 5, "faults.unknownEvent.names[0]",
+            "order:created is an event of the contract"),
+        bad(fault("unknownEvent: { rate: 1/h, names: [disconnect] }"), 5, "faults.unknownEvent.names[0]",
+            "reserved by Socket.IO"),
+        bad(fault("unknownEvent: { rate: 1/h, names: [] }"), 5, "faults.unknownEvent.names", "at least one name"),
+        bad(fault("disconnect: { rate: 1/h, clients: lots }"), 5, "faults.disconnect.clients",
+            "expected all, a number of clients, or a share such as 25%"),
+        bad(fault("disconnect: { rate: 1/h, clients: 150% }"), 5, "faults.disconnect.clients", "share such as 25%"),
+        bad(fault("disconnect: { rate: 1/h, mode: politely }"), 5, "faults.disconnect.mode",
+            "expected transport or namespace"),
+        bad(fault("delay: { rate: 1/h, duration: 0s }"), 5, "faults.delay.duration", "more than 0s"),
+        bad(fault("delay: { rate: often }"), 5, "faults.delay.rate", "expected a rate"),
     ]
 
     @Test(arguments: Self.badFiles)

@@ -21,7 +21,7 @@ struct ServeIntegrationTests {
             #expect(connected.first?.hasPrefix(#"40/events,{"sid":""#) == true)
             for (index, payload) in payloads.enumerated() {
                 let seq = try application.hub.emit(name: index % 2 == 0 ? "order:created" : "menu.updated",
-                                                   payload: Array(payload.utf8))
+                                                   payload: Array(payload.utf8)).seq
                 #expect(seq == Int64(index + 1))
             }
             let frames = try await socket.receive(payloads.count)

@@ -34,6 +34,8 @@ struct Intent: Sendable {
         case userChange
         /// A manager force-resets an occupied table.
         case forceReset
+        /// A fault of the scenario's `faults:` section strikes (`argument`: the entry's index).
+        case fault
 
         /// Whether the intent belongs to a party and is void once that party has left or been forgotten. Order and
         /// service-call intents are not: an order placed is served, completed or cancelled whatever becomes of its

@@ -17,6 +17,10 @@ public protocol CommandSink {
     mutating func perform(
         _ command: (borrowing RestaurantState) throws(CommandError) -> [RestaurantEvent]
     ) -> Result<[RestaurantEvent], CommandError>
+
+    /// Injects a fault of the scenario's `faults:` section; what it sends is not a transition, so the engine does
+    /// not see it.
+    mutating func inject(_ fault: Fault)
 }
 
 /// A sink that owns a restaurant state and applies events to it, without a journal or clients: for tests,
@@ -30,6 +34,10 @@ public struct LocalSink: CommandSink, Sendable {
     public var emitted: [RestaurantEvent] = []
     /// How many events were applied.
     public private(set) var eventCount = 0
+    /// The faults injected, in order, when ``recordsEvents`` is on.
+    public var faults: [Fault] = []
+    /// How many faults were injected.
+    public private(set) var faultCount = 0
 
     /// A sink over `state`.
     public init(state: RestaurantState, recordsEvents: Bool = false) {
@@ -68,5 +76,12 @@ public struct LocalSink: CommandSink, Sendable {
         }
         self.eventCount += events.count
         return .success(events)
+    }
+
+    public mutating func inject(_ fault: Fault) {
+        if self.recordsEvents {
+            self.faults.append(fault)
+        }
+        self.faultCount += 1
     }
 }

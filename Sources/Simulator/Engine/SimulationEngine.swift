@@ -32,6 +32,8 @@ public struct SimulationEngine: Sendable {
 
     let traffic: TrafficModel
     var random: SimulationRandom
+    /// The faults' own random stream, so that a `faults:` section leaves the traffic as it was.
+    var faultRandom: SimulationRandom
     var agenda = Agenda()
     var arrivals: ArrivalProcess
     /// Party slots, reused; an intent names a slot and the generation it was scheduled for.
@@ -66,6 +68,7 @@ public struct SimulationEngine: Sendable {
         self.scenario = scenario
         self.traffic = scenario.traffic
         self.random = SimulationRandom(seed: scenario.seed)
+        self.faultRandom = SimulationRandom(seed: scenario.seed ^ 0x6661_756C_7473_2121)  // "faults!!"
         self.arrivals = ArrivalProcess(scenario: scenario)
         self.activityEnds = scenario.loop ? .infinity : scenario.cycleDuration
         self.statistics = SimulationStatistics(phaseCount: scenario.phases.count)
@@ -76,6 +79,9 @@ public struct SimulationEngine: Sendable {
         self.scheduleActivity(.menuChange, rate: self.traffic.menuChanges.rate, after: 0)
         self.scheduleActivity(.userChange, rate: self.traffic.userChanges.rate, after: 0)
         self.scheduleActivity(.forceReset, rate: self.traffic.forceResetRate, after: 0)
+        for index in scenario.faults.entries.indices {
+            self.scheduleFault(index, after: 0)
+        }
     }
 
     /// The model time of the next intent, in seconds since the start; `nil` when the run is over (a scenario that does
@@ -122,6 +128,7 @@ public struct SimulationEngine: Sendable {
         case .menuChange: events = self.changeMenu(intent, at: time, sink: &sink)
         case .userChange: events = self.changeUsers(intent, at: time, sink: &sink)
         case .forceReset: events = self.forceReset(intent, at: time, sink: &sink)
+        case .fault: events = self.injectFault(intent, sink: &sink)
         }
         self.eventsEmitted += events.count
         self.discardVoidIntents()
@@ -144,6 +151,22 @@ public struct SimulationEngine: Sendable {
         if next < self.activityEnds {
             self.agenda.schedule(kind, at: next)
         }
+    }
+
+    /// Schedules the next strike of the scenario's fault entry `index`, until the phases end.
+    mutating func scheduleFault(_ index: Int, after time: Double) {
+        let next = time + self.faultRandom.exponential(rate: self.scenario.faults.entries[index].rate)
+        if next < self.activityEnds, self.scenario.faults.entries[index].rate > 0 {
+            self.agenda.schedule(.fault, at: next, argument: index)
+        }
+    }
+
+    /// A fault strikes: the sink injects it (it emits no transition of its own).
+    private mutating func injectFault<Sink: CommandSink>(_ intent: Intent, sink: inout Sink) -> [RestaurantEvent] {
+        self.scheduleFault(intent.argument, after: intent.time)
+        sink.inject(self.scenario.faults.entries[intent.argument].template.draw(using: &self.faultRandom))
+        self.statistics.faultsInjected += 1
+        return []
     }
 
     /// Drops the intents at the head of the agenda that belong to parties gone since, so that ``nextTime`` names an

@@ -19,6 +19,8 @@ public struct SimulationStatistics: Sendable, Hashable {
     /// Intents that no longer applied when their time came (a table taken, an order already closed), so emitted
     /// nothing.
     public var intentsDropped = 0
+    /// Faults of the scenario's `faults:` section handed to the sink.
+    public var faultsInjected = 0
 
     public init(phaseCount: Int) {
         self.arrivalsByPhase = Array(repeating: 0, count: phaseCount)

@@ -18,7 +18,8 @@ extension Scenario {
 
     static func decode(_ root: YAMLValue) throws(ConfigurationError) -> Scenario {
         let fields = try root.mapping(
-            allowed: ["name", "description", "seed", "restaurant", "timeScale", "rate", "loop", "phases", "traffic"]
+            allowed: ["name", "description", "seed", "restaurant", "timeScale", "rate", "loop", "phases", "traffic",
+                      "faults"]
         )
         let nameValue = try fields.required("name", in: root)
         let name = try nameValue.string()
@@ -57,6 +58,9 @@ extension Scenario {
         }
         if let traffic = fields["traffic"] {
             scenario.traffic = try Self.decodeTraffic(traffic)
+        }
+        if let faults = fields["faults"] {
+            scenario.faults = try Self.decodeFaults(faults)
         }
         return scenario
     }
@@ -210,6 +214,109 @@ extension Scenario {
             if let rate = fields["rate"] { traffic.forceResetRate = try rate.rate() }
         }
         return traffic
+    }
+
+    // MARK: Faults
+
+    private static func decodeFaults(_ value: YAMLValue) throws(ConfigurationError) -> FaultSchedule {
+        let sections = try value.mapping(
+            allowed: ["duplicate", "replay", "unknownEvent", "extraFields", "disconnect", "delay"]
+        )
+        var schedule = FaultSchedule()
+        // The schema's order, whatever the file's, so that the same faults always draw in the same order.
+        for kind in ["duplicate", "replay", "unknownEvent", "extraFields", "disconnect", "delay"] {
+            guard let section = sections[kind] else { continue }
+            let template: FaultSchedule.Template
+            let rate: Double
+            switch kind {
+            case "duplicate":
+                let fields = try section.mapping(allowed: ["rate"])
+                rate = try fields.required("rate", in: section).rate()
+                template = .duplicate
+            case "replay":
+                let fields = try section.mapping(allowed: ["rate", "count"])
+                rate = try fields.required("rate", in: section).rate()
+                let count = try fields["count"].map { (value) throws(ConfigurationError) in
+                    try Self.faultCount(value, maximum: Fault.recentCapacity)
+                } ?? 3...8
+                template = .replay(count: count)
+            case "unknownEvent":
+                let fields = try section.mapping(allowed: ["rate", "names"])
+                rate = try fields.required("rate", in: section).rate()
+                var names = [Fault.defaultUnknownEventName]
+                if let list = fields["names"] {
+                    names = []
+                    for entry in try list.sequence() {
+                        names.append(try Self.unknownEventName(entry))
+                    }
+                    guard !names.isEmpty else {
+                        throw list.error("give at least one name, or leave names out for \(Fault.defaultUnknownEventName)")
+                    }
+                }
+                template = .unknownEvent(names: names)
+            case "extraFields":
+                let fields = try section.mapping(allowed: ["rate", "count"])
+                rate = try fields.required("rate", in: section).rate()
+                let count = try fields["count"].map { (value) throws(ConfigurationError) in
+                    try Self.faultCount(value, maximum: 1000)
+                } ?? 1...3
+                template = .extraFields(count: count)
+            case "disconnect":
+                let fields = try section.mapping(allowed: ["rate", "clients", "mode"])
+                rate = try fields.required("rate", in: section).rate()
+                var clients = Fault.ClientCount.all
+                if let value = fields["clients"] {
+                    guard let parsed = Fault.ClientCount(try value.string()) else {
+                        throw value.error("expected all, a number of clients, or a share such as 25%, found \(value.kindDescription)")
+                    }
+                    clients = parsed
+                }
+                var mode = Fault.DisconnectMode.transport
+                if let value = fields["mode"] {
+                    guard let parsed = Fault.DisconnectMode(rawValue: try value.string()) else {
+                        throw value.error("expected transport or namespace, found \(value.kindDescription)")
+                    }
+                    mode = parsed
+                }
+                template = .disconnect(clients: clients, mode: mode)
+            default:
+                let fields = try section.mapping(allowed: ["rate", "duration"])
+                rate = try fields.required("rate", in: section).rate()
+                var duration = DurationRange(1, 3)
+                if let value = fields["duration"] {
+                    duration = try value.durationRange()
+                    guard duration.lower > 0, duration.upper <= 600 else {
+                        throw value.error("a delay lasts more than 0s and at most 10m")
+                    }
+                }
+                template = .delay(duration: duration)
+            }
+            schedule.entries.append(FaultSchedule.Entry(rate: rate, template: template))
+        }
+        return schedule
+    }
+
+    private static func faultCount(_ value: YAMLValue, maximum: Int) throws(ConfigurationError) -> ClosedRange<Int> {
+        let range = try value.intRange()
+        guard range.lowerBound >= 1, range.upperBound <= maximum else {
+            throw value.error("must be from 1 to \(maximum), got \(range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound)..\(range.upperBound)")")
+        }
+        return range
+    }
+
+    /// An event name for an unknown-event fault: not one of the contract's, nor one Socket.IO reserves.
+    private static func unknownEventName(_ value: YAMLValue) throws(ConfigurationError) -> String {
+        let name = try value.string()
+        guard !name.isEmpty else {
+            throw value.error("an event name must not be empty")
+        }
+        guard EventName(rawValue: name) == nil else {
+            throw value.error("\(name) is an event of the contract; an unknown event needs a name outside the catalog")
+        }
+        guard !Fault.reservedEventNames.contains(name) else {
+            throw value.error("\(name) is reserved by Socket.IO")
+        }
+        return name
     }
 
     private static func countRange(_ value: YAMLValue, minimum: Int) throws(ConfigurationError) -> ClosedRange<Int> {

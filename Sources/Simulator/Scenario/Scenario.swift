@@ -69,6 +69,8 @@ public struct Scenario: Sendable, Hashable {
     public var loop: Bool
     /// The seed of every random draw.
     public var seed: UInt64
+    /// The faults injected while the scenario runs; none unless its file has a `faults:` section.
+    public var faults: FaultSchedule
 
     public init(
         name: String,
@@ -79,7 +81,8 @@ public struct Scenario: Sendable, Hashable {
         phases: [Phase],
         pacing: Pacing = .timeScale(1),
         loop: Bool = false,
-        seed: UInt64 = 1
+        seed: UInt64 = 1,
+        faults: FaultSchedule = FaultSchedule()
     ) {
         precondition(!phases.isEmpty, "a scenario needs at least one phase")
         precondition(phases.allSatisfy { $0.duration > 0 }, "every phase must last longer than 0s")
@@ -92,6 +95,7 @@ public struct Scenario: Sendable, Hashable {
         self.pacing = pacing
         self.loop = loop
         self.seed = seed
+        self.faults = faults
     }
 
     /// The length of one pass through the phases, in model seconds.

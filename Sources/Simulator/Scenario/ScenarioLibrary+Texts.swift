@@ -169,5 +169,57 @@ extension ScenarioLibrary {
                 rate: 4/h
 
             """#),
+        ("chaos", #"""
+            # The default lunch with everything the backend contract warns about, for a frontend to prove it survives: duplicated
+            # and replayed transitions, events outside the catalog, payloads with fields it does not know, dropped connections and
+            # stalled delivery. The traffic is exactly the default scenario's; the faults draw from a random stream of their own.
+            # At 120x, something goes wrong every few seconds and every client is cut about every 30 seconds.
+            name: chaos
+            description: The default lunch, with duplicates, replays, unknown events, extra fields, disconnects and delays.
+            seed: 1
+            restaurant: default
+            timeScale: 120x
+            loop: true
+            phases:
+              - { name: opening, duration: 20m, arrivalRate: 10/h, rampTo: 24/h }
+              - { name: lunch, duration: 60m, arrivalRate: 24/h }
+              - { name: winding-down, duration: 30m, arrivalRate: 24/h, rampTo: 10/h }
+              - { name: afternoon, duration: 30m, arrivalRate: 10/h }
+            traffic:
+              parties:
+                size: { 1: 10, 2: 40, 3: 15, 4: 22, 5: 5, 6: 5, 7: 1, 8: 2 }
+                dwell: 30m..60m
+                patience: 10m
+              orders:
+                perParty: 1..3
+                items: 1..4
+                firstAfter: 2m..6m
+                nextAfter: 8m..15m
+                serveAfter: 5m..15m
+                completeAfter: 8m..20m
+                cancelShare: 0.03
+              serviceCalls:
+                rate: 2/h
+                types: { waiter: 5, water: 3, bill: 2, help: 1 }
+                handleAfter: 30s..3m
+              chatter:
+                rate: 15/h
+                kinds: { new: 6, edit: 2, pin: 1, delete: 1 }
+                deleteAllRate: 1/4h
+              menuChanges:
+                rate: 1/h
+              userChanges:
+                rate: 1/2h
+              forceResets:
+                rate: 1/3h
+            faults:                                     # rates in model time, like the traffic
+              duplicate: { rate: 1/5m }                 # the latest transition, sent again
+              replay: { rate: 1/15m, count: 3..8 }      # the last few transitions, sent again in order
+              unknownEvent: { rate: 1/10m, names: ["order:archived", "kitchen:ticketPrinted", "table:merged"] }
+              extraFields: { rate: 1/10m, count: 1..3 } # the next transitions carry a field the contract does not have
+              disconnect: { rate: 1/h, clients: 50%, mode: transport }   # half the clients lose their connection and reconnect
+              delay: { rate: 1/30m, duration: 1s..4s }  # delivery stalls (wall-clock seconds), then catches up in order
+
+            """#),
     ]
 }

@@ -101,6 +101,50 @@ public final class EngineServer: Sendable {
         }
     }
 
+    // MARK: Forced disconnect
+
+    /// Disconnects `count` of the sessions subscribed to the broadcast, chosen at random: a fault injected on
+    /// purpose, so that client developers can prove their client survives it.
+    ///
+    /// Only sessions that receive broadcasts count (the layer above subscribes those that join a namespace that
+    /// receives them); the others are left alone.
+    /// - Parameters:
+    ///   - count: how many to disconnect; all of them when `count` is at least their number, none when it is 0 or
+    ///     less.
+    ///   - mode: how each chosen session is disconnected.
+    /// - Returns: how many were disconnected.
+    public func forceDisconnect(count: Int, mode: ForcedDisconnectMode) -> Int {
+        var generator = SystemRandomNumberGenerator()
+        return self.forceDisconnect(count: count, mode: mode, using: &generator)
+    }
+
+    /// Disconnects `count` of the sessions subscribed to the broadcast, chosen with `generator`; a seeded generator
+    /// chooses the same sessions among the same ones.
+    /// - Returns: how many were disconnected.
+    public func forceDisconnect(
+        count: Int,
+        mode: ForcedDisconnectMode,
+        using generator: inout some RandomNumberGenerator
+    ) -> Int {
+        guard count > 0 else { return 0 }
+        // Sorted first: the registry's order differs from one process to the next, which a seed cannot repeat.
+        var sessions = self.registry.withLockedValue { Array($0.sessions.values) }.sorted { $0.id < $1.id }
+        // A random order over every session, walked until enough subscribers are disconnected, is a uniform choice
+        // among the subscribers; the others, and those that close or leave meanwhile, are skipped.
+        sessions.shuffle(using: &generator)
+        var disconnected = 0
+        for session in sessions where disconnected < count {
+            if session.forceDisconnect(mode) {
+                disconnected += 1
+            }
+        }
+        self.logger.info(
+            "forced disconnect",
+            metadata: ["mode": "\(mode.rawValue)", "requested": "\(count)", "disconnected": "\(disconnected)"]
+        )
+        return disconnected
+    }
+
     /// Remembers which poll a connection holds, so that closing the connection aborts it. One close callback per
     /// connection, however many polls it carries.
     func watch(channel: any Channel, session: EngineSession, pollID: UInt64) {

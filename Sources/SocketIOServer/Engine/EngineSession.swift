@@ -9,6 +9,12 @@ public protocol EngineSessionDelegate: AnyObject, Sendable {
     func session(_ session: EngineSession, didReceive packet: EngineIOPacket)
     /// The session closed; no more packets arrive.
     func session(_ session: EngineSession, didCloseWith reason: EngineIOSessionStateMachine.CloseReason)
+    /// The server took the session off the broadcast by force (``ForcedDisconnectMode/namespace``) and keeps it
+    /// open: tell the client it was disconnected from whatever delivered the broadcast, and forget that membership.
+    ///
+    /// The subscription has already ended when this is called, so that nothing broadcast reaches the client after
+    /// what this sends.
+    func sessionWasForcedOffBroadcast(_ session: EngineSession)
 }
 
 /// One Engine.IO session: the driver around ``EngineIOSessionStateMachine``.
@@ -45,6 +51,11 @@ public final class EngineSession: Sendable {
         case polling(lastDelivered: Int64)
         /// WebSocket: the transport is subscribed on its channel's loop.
         case webSocket(WebSocketTransport)
+
+        var isSubscribed: Bool {
+            if case .none = self { return false }
+            return true
+        }
     }
 
     init(id: String, homeLoop: any EventLoop, server: EngineServer, webSocket: WebSocketTransport?) {
@@ -400,12 +411,17 @@ public final class EngineSession: Sendable {
 
     /// Stops receiving broadcast events (the client left the namespace, or the session closed).
     public func unsubscribeFromBroadcast() {
-        guard let broadcaster = self.server.broadcaster else { return }
         let previous = self.state.withLockedValue { state in
             let previous = state.broadcast
             state.broadcast = .none
             return previous
         }
+        self.endSubscription(previous)
+    }
+
+    /// Removes the subscriber that `previous` describes from its loop broadcaster.
+    private func endSubscription(_ previous: BroadcastState) {
+        guard let broadcaster = self.server.broadcaster else { return }
         switch previous {
         case .none:
             break
@@ -417,10 +433,41 @@ public final class EngineSession: Sendable {
         }
     }
 
+    // MARK: Forced disconnect
+
+    /// Disconnects the session if it receives broadcasts, as ``EngineServer/forceDisconnect(count:mode:)`` asks.
+    /// - Returns: whether this call disconnected it; `false` when it receives no broadcasts, is closed, or another
+    ///   call got there first.
+    func forceDisconnect(_ mode: ForcedDisconnectMode) -> Bool {
+        switch mode {
+        case .transport:
+            guard self.state.withLockedValue({ $0.broadcast.isSubscribed }) else { return false }
+            return self.close(reason: .forcedDisconnect)
+        case .namespace:
+            // Taking the subscription and the delegate in one step makes concurrent calls disconnect it once.
+            var delegate: (any EngineSessionDelegate)?
+            let previous = self.state.withLockedValue { state -> BroadcastState in
+                guard !state.machine.isClosed else { return .none }
+                let previous = state.broadcast
+                state.broadcast = .none
+                delegate = state.delegate
+                return previous
+            }
+            guard previous.isSubscribed else { return false }
+            self.logger.debug("forced off the broadcast", metadata: ["sid": "\(self.id)"])
+            // Unsubscribe before the delegate answers, so that no broadcast event follows its DISCONNECT.
+            self.endSubscription(previous)
+            delegate?.sessionWasForcedOffBroadcast(self)
+            return true
+        }
+    }
+
     // MARK: Closing
 
     /// Closes the session: answers a held poll, closes the WebSocket, tells the delegate.
-    public func close(reason: CloseReason) {
+    /// - Returns: whether this call closed it; `false` when it was already closed.
+    @discardableResult
+    public func close(reason: CloseReason) -> Bool {
         var polls: [EventLoopPromise<[EngineIOFrame]>] = []
         var transports: [WebSocketTransport] = []
         var delegate: (any EngineSessionDelegate)?
@@ -438,7 +485,7 @@ public final class EngineSession: Sendable {
             state.delegate = nil
             return action
         }
-        guard action != .none else { return }
+        guard action != .none else { return false }
         self.logger.debug("session closed", metadata: ["sid": "\(self.id)", "reason": "\(reason.rawValue)"])
         self.unsubscribeFromBroadcast()
         // The reference server ends a held poll with a noop when the client itself closed (it knows), and with a
@@ -452,6 +499,7 @@ public final class EngineSession: Sendable {
         }
         self.server.remove(self)
         delegate?.session(self, didCloseWith: reason)
+        return true
     }
 }
 

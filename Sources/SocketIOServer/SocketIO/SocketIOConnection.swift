@@ -152,6 +152,21 @@ final class SocketIOConnection: EngineSessionDelegate {
         handler(socket, SocketIOEvent(name: name, arguments: arguments, attachments: attachments, ackID: packet.ackID))
     }
 
+    /// A forced disconnect: the client leaves every namespace that receives broadcasts, as if it had sent DISCONNECT,
+    /// except that the server sends the packet (`41/events,`), as `socket.disconnect()` does in the reference server.
+    func sessionWasForcedOffBroadcast(_ session: EngineSession) {
+        let left = self.state.withLockedValue { state -> [String] in
+            let namespaces = state.sockets.keys.filter { self.configuration.namespaces[$0]?.receivesBroadcasts == true }
+            for namespace in namespaces {
+                state.sockets[namespace] = nil
+            }
+            return namespaces.sorted()
+        }
+        for namespace in left {
+            session.send(SocketIOPacket(type: .disconnect, namespace: namespace).frame)
+        }
+    }
+
     private func protocolError(_ session: EngineSession, _ reason: String) {
         self.configuration.logger.debug("closing session: \(reason)", metadata: ["sid": "\(session.id)"])
         session.close(reason: .parseError)

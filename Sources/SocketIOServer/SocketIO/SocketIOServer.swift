@@ -49,4 +49,7 @@ public final class EngineIOEchoDelegate: EngineSessionDelegate {
     }
 
     public func session(_ session: EngineSession, didCloseWith reason: EngineIOSessionStateMachine.CloseReason) {}
+
+    /// Never called: the echo server subscribes no session to a broadcast.
+    public func sessionWasForcedOffBroadcast(_ session: EngineSession) {}
 }

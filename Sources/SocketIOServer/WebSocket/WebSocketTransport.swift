@@ -83,9 +83,16 @@ final class WebSocketTransport: Sendable {
         return true
     }
 
+    /// Unsubscribes on the broadcaster's loop: at once when called there, otherwise ahead of any write submitted to
+    /// the channel after this call (the same loop runs both in order), so that nothing broadcast follows a forced
+    /// DISCONNECT.
     func unsubscribe(from broadcaster: Broadcaster) {
         let loop = broadcaster.loopBroadcaster(for: self.channel.eventLoop)
-        loop.eventLoop.execute { loop.unsubscribe(self, broadcaster: broadcaster) }
+        if loop.eventLoop.inEventLoop {
+            loop.unsubscribe(self, broadcaster: broadcaster)
+        } else {
+            loop.eventLoop.execute { loop.unsubscribe(self, broadcaster: broadcaster) }
+        }
     }
 }
 

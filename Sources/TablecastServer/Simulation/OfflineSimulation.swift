@@ -69,49 +69,117 @@ public enum OfflineSimulation {
             )
         )
         var engine = SimulationEngine(scenario: scenario)
-        var sink = LocalSink(definition: scenario.restaurant)
-        var seq: Int64 = 0
+        var sink = JournalSink(state: RestaurantState(definition: scenario.restaurant), writer: writer)
         var simulated = 0.0
-        var counts: [EventName: Int] = [:]
-        var batch: [JournalEvent] = []
-        batch.reserveCapacity(1024)
         let rate: Double?
         if case .rate(let target) = scenario.pacing {
             rate = target
         } else {
             rate = nil
         }
+        var nextProgress: Int64 = 100_000
         do {
             while let modelTime = engine.nextTime {
                 // With a target rate the clock follows the event count; otherwise it follows the model.
-                let time = rate.map { Double(seq) / $0 } ?? modelTime
-                guard time <= duration, seq < maxEvents else { break }
+                let time = rate.map { Double(sink.seq) / $0 } ?? modelTime
+                guard time <= duration, sink.seq < maxEvents else { break }
                 simulated = time
-                let millis = start.millisecondsSince1970 + Int64((time * 1000).rounded(.down))
-                let events = engine.step(at: Timestamp(millisecondsSince1970: millis), sink: &sink)
-                for event in events {
-                    seq += 1
-                    counts[event.name, default: 0] += 1
-                    batch.append(JournalEvent(seq: seq, monoNanos: Int64(time * 1e9), wallMillis: millis,
-                                              namespace: "/events", name: event.name.rawValue,
-                                              payload: event.payload, detail: event.detail))
-                    if seq % 100_000 == 0 {
-                        progress(Int(seq), time)
-                    }
-                }
-                if batch.count >= 1000 {
-                    try writer.append(contentsOf: batch)
-                    batch.removeAll(keepingCapacity: true)
+                sink.time = time
+                sink.millis = start.millisecondsSince1970 + Int64((time * 1000).rounded(.down))
+                _ = engine.step(at: Timestamp(millisecondsSince1970: sink.millis), sink: &sink)
+                try sink.commitIfFull()
+                if sink.seq >= nextProgress {
+                    progress(Int(sink.seq), time)
+                    nextProgress += 100_000
                 }
             }
-            try writer.append(contentsOf: batch)
+            try sink.commit()
         } catch {
             // Commit what was accepted; a failing close reports the writer's own failure, the root cause.
             try writer.close()
             throw error
         }
         try writer.close()
-        return Summary(runID: writer.runID, events: Int(seq), simulatedSeconds: simulated,
-                       eventsByName: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }))
+        return Summary(runID: writer.runID, events: Int(sink.seq), simulatedSeconds: simulated,
+                       eventsByName: sink.counts)
+    }
+}
+
+/// The sink of `simulate`: applies each command to its own state and journals what it emits, with the scenario's
+/// faults journaled as the server would (their events marked, disconnects and delays in the `faults` table, for a
+/// replay to perform).
+private struct JournalSink: CommandSink {
+    var local: LocalSink
+    let writer: JournalWriter
+    var faults = FaultInjector()
+    /// The virtual clock: model seconds since the start, and the wall time it stands for.
+    var time = 0.0
+    var millis: Int64 = 0
+    private(set) var seq: Int64 = 0
+    private(set) var counts: [String: Int] = [:]
+    private var batch: [JournalEvent] = []
+    /// The journal's first failure, thrown at the next commit.
+    private var failure: JournalError?
+
+    init(state: RestaurantState, writer: JournalWriter) {
+        self.local = LocalSink(state: state)
+        self.writer = writer
+        self.batch.reserveCapacity(1024)
+    }
+
+    mutating func perform(
+        _ command: (borrowing RestaurantState) throws(CommandError) -> [RestaurantEvent]
+    ) -> Result<[RestaurantEvent], CommandError> {
+        let result = self.local.perform(command)
+        if case .success(let events) = result {
+            for event in events {
+                let (payload, fault) = self.faults.payload(for: event.payload)
+                let name = event.name.rawValue
+                self.append(name: name, payload: payload, detail: event.detail, fault: fault)
+                self.faults.transition(seq: self.seq, name: name, payload: payload)
+            }
+        }
+        return result
+    }
+
+    mutating func inject(_ fault: Fault) {
+        guard let emissions = try? self.faults.emissions(for: fault) else {
+            return  // Nothing to duplicate or replay yet.
+        }
+        for emission in emissions {
+            self.append(name: emission.name, payload: emission.payload, detail: nil, fault: emission.fault)
+        }
+        guard let spec = fault.journalSpec() else { return }
+        do throws(JournalError) {
+            // After the events before it: they are queued first.
+            try self.commit()
+            try self.writer.append(fault: JournalFault(afterSeq: self.seq, monoNanos: Int64(self.time * 1e9),
+                                                       wallMillis: self.millis, kind: fault.kind.rawValue, spec: spec))
+        } catch {
+            self.failure = self.failure ?? error
+        }
+    }
+
+    private mutating func append(name: String, payload: [UInt8], detail: [UInt8]?, fault: String?) {
+        self.seq += 1
+        self.counts[name, default: 0] += 1
+        self.batch.append(JournalEvent(seq: self.seq, monoNanos: Int64(self.time * 1e9), wallMillis: self.millis,
+                                       namespace: "/events", name: name, payload: payload, detail: detail,
+                                       fault: fault))
+    }
+
+    mutating func commitIfFull() throws(JournalError) {
+        if self.batch.count >= 1000 || self.failure != nil {
+            try self.commit()
+        }
+    }
+
+    /// Hands the batch to the writer.
+    mutating func commit() throws(JournalError) {
+        if let failure = self.failure {
+            throw failure
+        }
+        try self.writer.append(contentsOf: self.batch)
+        self.batch.removeAll(keepingCapacity: true)
     }
 }

@@ -31,4 +31,18 @@ struct StoreSink: CommandSink {
             }
         }
     }
+
+    mutating func inject(_ fault: Fault) {
+        do throws(EventHub.FaultFailure) {
+            _ = try self.store.hub.inject(fault)
+        } catch {
+            switch error {
+            case .refused:
+                // Nothing to duplicate or replay yet: the fault has nothing to act on, like a dropped intent.
+                break
+            case .journal(let journalError):
+                self.failure = .journal(journalError)
+            }
+        }
+    }
 }
