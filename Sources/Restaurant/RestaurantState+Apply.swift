@@ -164,6 +164,9 @@ extension RestaurantState {
                 // Removed rather than left empty, so that equal histories give equal states.
                 self.openOrderIds[order.tableNumber] = nil
             }
+            if let forgotten = self.closedOrderIds.append(order.id, limit: self.historyLimit) {
+                self.orders[forgotten] = nil
+            }
 
         case .menuCreated(let item):
             self.menu[item.id] = item
@@ -197,6 +200,9 @@ extension RestaurantState {
             self.serviceCalls[call.id] = call
             if self.pendingServiceCallIds[call.tableNumber] == call.id {
                 self.pendingServiceCallIds[call.tableNumber] = nil
+            }
+            if let forgotten = self.handledServiceCallIds.append(call.id, limit: self.historyLimit) {
+                self.serviceCalls[forgotten] = nil
             }
         }
     }

@@ -11,12 +11,20 @@ public struct RestaurantState: Sendable, Equatable {
     public internal(set) var menu: [Int: MenuItem]
     /// Users by id.
     public internal(set) var users: [Int: User]
-    /// Orders by id, in every status: completed and cancelled orders stay for the REST API's history.
+    /// Orders by id: every open order, and the latest ``historyLimit`` completed or cancelled ones for the REST API's
+    /// history (the journal keeps them all).
     public internal(set) var orders: [Int: Order]
     /// Messages by id.
     public internal(set) var messages: [Int: Message]
-    /// Service calls by id, pending and handled.
+    /// Service calls by id: every pending one, and the latest ``historyLimit`` handled ones.
     public internal(set) var serviceCalls: [Int: ServiceCall]
+    /// How many closed orders (completed or cancelled), and how many handled service calls, the state keeps: older
+    /// ones are forgotten in the order they closed, so that a restaurant running for days (or a load test creating
+    /// hundreds of orders a second) holds bounded memory. Applying the same events with the same limit gives the
+    /// same state, so a projection rebuilt from a journal still equals the live one.
+    public let historyLimit: Int
+    /// The default ``historyLimit``: a long day's service of a large restaurant.
+    public static let defaultHistoryLimit = 10_000
 
     /// The highest order id seen, created here or taken from an applied event; 0 before the first.
     public internal(set) var lastOrderId: Int = 0
@@ -33,13 +41,20 @@ public struct RestaurantState: Sendable, Equatable {
     var openOrderIds: [Int: Set<Int>] = [:]
     /// The id of each table's pending service call, for the upsert.
     var pendingServiceCallIds: [Int: Int] = [:]
+    /// Closed orders and handled service calls, oldest first, until they are forgotten.
+    var closedOrderIds = ClosedHistory()
+    var handledServiceCallIds = ClosedHistory()
 
     /// The state before any event: every table available, the definition's menu and staff, no orders, messages or
     /// service calls.
     ///
-    /// - Parameter definition: The restaurant; expected to have passed ``RestaurantDefinition/validate()`` (a later
-    ///   duplicate replaces an earlier one).
-    public init(definition: RestaurantDefinition) {
+    /// - Parameters:
+    ///   - definition: The restaurant; expected to have passed ``RestaurantDefinition/validate()`` (a later
+    ///     duplicate replaces an earlier one).
+    ///   - historyLimit: How many closed orders and handled service calls to keep (at least 1).
+    public init(definition: RestaurantDefinition, historyLimit: Int = RestaurantState.defaultHistoryLimit) {
+        precondition(historyLimit > 0, "historyLimit must be at least 1")
+        self.historyLimit = historyLimit
         self.tables = Dictionary(
             definition.tables.map { ($0.number, Table(number: $0.number, seats: $0.seats)) },
             uniquingKeysWith: { _, last in last }
@@ -105,5 +120,31 @@ public struct RestaurantState: Sendable, Equatable {
     /// The pending service call of a table, if it has one.
     public func pendingServiceCall(tableNumber: Int) -> ServiceCall? {
         self.pendingServiceCallIds[tableNumber].flatMap { self.serviceCalls[$0] }
+    }
+}
+
+/// Ids in the order their entities closed, oldest first: a queue that forgets the oldest once past a limit.
+struct ClosedHistory: Sendable, Equatable {
+    private var ids: [Int] = []
+    private var head = 0
+
+    var count: Int { self.ids.count - self.head }
+
+    /// Appends `id`; returns the oldest id once there are more than `limit`, which the caller then forgets.
+    mutating func append(_ id: Int, limit: Int) -> Int? {
+        self.ids.append(id)
+        guard self.count > limit else { return nil }
+        let oldest = self.ids[self.head]
+        self.head += 1
+        // Compact once the forgotten prefix is as long as what is kept: amortized O(1) per append.
+        if self.head >= self.ids.count - self.head, self.head >= 1024 {
+            self.ids.removeFirst(self.head)
+            self.head = 0
+        }
+        return oldest
+    }
+
+    static func == (lhs: ClosedHistory, rhs: ClosedHistory) -> Bool {
+        lhs.ids[lhs.head...] == rhs.ids[rhs.head...]
     }
 }
