@@ -55,7 +55,7 @@ public struct ServeApplication: Sendable {
             } ?? simulation?.restaurant ?? .default
             simulation?.restaurant = restaurant
             if let rate {
-                simulation?.pacing = .rate(rate)
+                simulation?.pacing = .rate(.constant(rate))
             } else if let timeScale {
                 simulation?.pacing = .timeScale(timeScale)
             }

@@ -138,3 +138,51 @@ def test_bad_scenario_file_names_file_line_and_field(tmp_path):
     assert run("serve", "--scenario", "no-such-scenario", "--port", "0").returncode == 1
     bad_rate = run("serve", "--rate", "fast", "--port", "0")
     assert bad_rate.returncode == 64 and "--rate" in bad_rate.stderr
+
+
+def test_simulate_follows_a_staged_rate_second_by_second(tmp_path):
+    scenario = tmp_path / "ramp.yaml"
+    scenario.write_text(
+        "name: ramp\nseed: 7\nloop: true\n"
+        "rate:\n"
+        "  - { name: warm-up, duration: 10s, rate: 100/s, rampTo: 1000/s }\n"
+        "  - { name: hold, duration: 10s, rate: 1000/s }\n"
+        "  - { name: quiet, duration: 5s, rate: 0/s }\n"
+        "  - { name: spike, duration: 2s, rate: 3000/s }\n"
+        "phases:\n  - { name: all, duration: 1h, arrivalRate: 2/s }\n"
+    )
+    path = tmp_path / "ramp.sqlite"
+    result = run("simulate", "--scenario", str(scenario), "--duration", "30s", "--out", str(path), "--start", START)
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(path) as db:
+        seconds = [mono // 1_000_000_000 for (mono,) in db.execute("SELECT mono_ns FROM events ORDER BY seq")]
+    counts = [seconds.count(k) for k in range(30)]
+
+    def expected(k):
+        if k < 10:
+            return 100 + 90 * k + 45  # the area under 100 + 90 t over [k, k + 1)
+        if k < 20:
+            return 1000
+        if k < 25:
+            return 0
+        return 3000  # the spike, then its rate holds
+
+    for k, count in enumerate(counts):
+        # A step that emits several events (a force reset) stamps them all with its own time.
+        assert abs(count - expected(k)) <= max(3, expected(k) // 100), f"second {k}: {count}, expected {expected(k)}"
+
+
+def test_a_live_ramp_moves_the_target_rate_and_names_its_stage(servers):
+    server = servers.serve(idle=False, extra=["--rate", "200/s"])
+    url = server.url + "/_tablecast/simulation"
+    ramped = requests.post(url, json={"rampTo": 800, "rampSeconds": 3}, timeout=HTTP_TIMEOUT).json()
+    assert ramped["pacing"] == "rate" and ramped["rateStage"] == "ramp", ramped
+    assert 200 <= ramped["targetRate"] < 800, ramped
+    wait_until(lambda: requests.get(url, timeout=HTTP_TIMEOUT).json()["rateStage"] is None, timeout=20,
+               message="the ramp never ended")
+    assert requests.get(url, timeout=HTTP_TIMEOUT).json()["targetRate"] == 800.0
+    for body, field in [({"rampTo": 5}, "rampSeconds"), ({"rampTo": 5, "rampSeconds": 0}, "rampSeconds"),
+                        ({"rampTo": -1, "rampSeconds": 2}, "rampTo"),
+                        ({"rampTo": 5, "rampSeconds": 2, "timeScale": 60}, "rampTo")]:
+        refused = requests.post(url, json=body, timeout=HTTP_TIMEOUT)
+        assert refused.status_code == 400 and refused.json()["field"] == field, (body, refused.text)

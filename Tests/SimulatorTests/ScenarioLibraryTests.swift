@@ -53,7 +53,7 @@ struct ScenarioLibraryTests {
 
     @Test func steadyLoadHoldsAHighRateFromALargeRestaurant() throws {
         let scenario = try #require(ScenarioLibrary.named("steady-load"))
-        #expect(scenario.pacing == .rate(5000))
+        #expect(scenario.pacing == .rate(.constant(5000)))
         #expect(scenario.restaurant.tables.count == 200)
     }
 

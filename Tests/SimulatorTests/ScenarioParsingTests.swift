@@ -101,7 +101,7 @@ struct ScenarioParsingTests {
 
     @Test func aTargetRateReplacesTheTimeScale() throws {
         let scenario = try Scenario.parse("rate: 5000/s\n" + self.minimal, path: "load.yaml")
-        #expect(scenario.pacing == .rate(5000))
+        #expect(scenario.pacing == .rate(.constant(5000)))
     }
 
     @Test(arguments: [

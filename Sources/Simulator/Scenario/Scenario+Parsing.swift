@@ -45,11 +45,7 @@ extension Scenario {
         case (let scale?, nil):
             scenario.pacing = .timeScale(try scale.timeScale())
         case (nil, let rateValue?):
-            let rate = try rateValue.rate()
-            guard rate > 0 else {
-                throw rateValue.error("the target event rate must be positive")
-            }
-            scenario.pacing = .rate(rate)
+            scenario.pacing = .rate(try Self.decodeRate(rateValue))
         case (nil, nil):
             scenario.pacing = .timeScale(1)
         }
@@ -63,6 +59,40 @@ extension Scenario {
             scenario.faults = try Self.decodeFaults(faults)
         }
         return scenario
+    }
+
+    // MARK: Rate
+
+    /// `rate: 5000/s`, or stages in wall-clock time: `- { name: warm-up, duration: 1m, rate: 100/s, rampTo: 5000/s }`.
+    private static func decodeRate(_ value: YAMLValue) throws(ConfigurationError) -> RateSchedule {
+        guard case .sequence = value.node else {
+            let rate = try value.rate()
+            guard rate > 0 else {
+                throw value.error("the target event rate must be positive")
+            }
+            return .constant(rate)
+        }
+        let entries = try value.sequence()
+        guard !entries.isEmpty else {
+            throw value.error("give a rate such as 5000/s, or at least one stage")
+        }
+        var stages: [RateSchedule.Stage] = []
+        for entry in entries {
+            let fields = try entry.mapping(allowed: ["name", "duration", "rate", "rampTo"])
+            let name = try fields.required("name", in: entry).string()
+            let durationValue = try fields.required("duration", in: entry)
+            let duration = try durationValue.duration()
+            guard duration > 0 else {
+                throw durationValue.error("a stage must last longer than 0s")
+            }
+            let rate = try fields.required("rate", in: entry).rate()
+            let rampTo = try fields["rampTo"]?.rate()
+            stages.append(RateSchedule.Stage(name: name, duration: duration, rate: rate, rampTo: rampTo))
+        }
+        guard stages.contains(where: { $0.rate > 0 || $0.rampTo > 0 }) else {
+            throw value.error("every stage has a rate of 0: no event would ever be emitted")
+        }
+        return RateSchedule(stages: stages)
     }
 
     // MARK: Restaurant

@@ -10,9 +10,9 @@ public struct Scenario: Sendable, Hashable {
     public enum Pacing: Sendable, Hashable {
         /// Model seconds per wall-clock second: `60` runs a three-hour dinner in three minutes.
         case timeScale(Double)
-        /// A target event rate in events per wall-clock second, for load tests: the runner emits at that rate and
-        /// model time runs as fast as it must to supply the events.
-        case rate(Double)
+        /// A target event rate in events per wall-clock second, for load tests, constant or in stages that ramp it:
+        /// the runner emits at that rate and model time runs as fast as it must to supply the events.
+        case rate(RateSchedule)
     }
 
     /// A stretch of model time with its own arrival rate, in Artillery's vocabulary.

@@ -35,7 +35,7 @@ public enum OfflineSimulation {
             scenario.seed = seed
         }
         if let rate {
-            scenario.pacing = .rate(rate)
+            scenario.pacing = .rate(.constant(rate))
         }
         let origin = start ?? Timestamp(millisecondsSince1970: EventHub.wallClockMillis())
         return try Self.run(scenario: scenario, duration: duration, maxEvents: maxEvents, path: path, start: origin,
@@ -71,9 +71,9 @@ public enum OfflineSimulation {
         var engine = SimulationEngine(scenario: scenario)
         var sink = JournalSink(state: RestaurantState(definition: scenario.restaurant), writer: writer)
         var simulated = 0.0
-        let rate: Double?
-        if case .rate(let target) = scenario.pacing {
-            rate = target
+        let rate: RateSchedule?
+        if case .rate(let schedule) = scenario.pacing {
+            rate = schedule
         } else {
             rate = nil
         }
@@ -81,7 +81,13 @@ public enum OfflineSimulation {
         do {
             while let modelTime = engine.nextTime {
                 // With a target rate the clock follows the event count; otherwise it follows the model.
-                let time = rate.map { Double(sink.seq) / $0 } ?? modelTime
+                let time: Double
+                if let rate {
+                    guard let due = rate.time(ofEvent: Double(sink.seq)) else { break }  // the rate ended at 0
+                    time = due
+                } else {
+                    time = modelTime
+                }
                 guard time <= duration, sink.seq < maxEvents else { break }
                 simulated = time
                 sink.time = time

@@ -13,7 +13,10 @@ struct SimulationAPI {
         var rate: Double?
         var timeScale: Double?
         var scenario: String?
-        static let fieldNames: Set<String> = ["paused", "rate", "timeScale", "scenario"]
+        /// With `rampSeconds`: ramp from `rate` (or the current target) to this rate, then hold it.
+        var rampTo: Double?
+        var rampSeconds: Double?
+        static let fieldNames: Set<String> = ["paused", "rate", "timeScale", "scenario", "rampTo", "rampSeconds"]
     }
 
     func register(on router: Router<TablecastRequestContext>) {
@@ -34,6 +37,19 @@ struct SimulationAPI {
             if change.rate != nil, change.timeScale != nil {
                 throw HTTPFailure.badField("rate", "give either rate or timeScale, not both")
             }
+            if let rampTo = change.rampTo, !(rampTo >= 0 && rampTo.isFinite) {
+                throw HTTPFailure.badField("rampTo", "rampTo must be a number of events per second, 0 or more")
+            }
+            if let seconds = change.rampSeconds, !(seconds > 0 && seconds.isFinite) {
+                throw HTTPFailure.badField("rampSeconds", "rampSeconds must be a positive number of seconds")
+            }
+            if (change.rampTo == nil) != (change.rampSeconds == nil) {
+                throw HTTPFailure.badField(change.rampTo == nil ? "rampTo" : "rampSeconds",
+                                           "a ramp needs both rampTo and rampSeconds")
+            }
+            if change.rampTo != nil, change.timeScale != nil {
+                throw HTTPFailure.badField("rampTo", "a ramp is of the event rate: give rate, not timeScale")
+            }
             if let name = change.scenario {
                 // Shipped scenarios only: a path would let any client read the server's files.
                 guard let scenario = ScenarioLibrary.named(name) else {
@@ -47,8 +63,13 @@ struct SimulationAPI {
             if let paused = change.paused {
                 runner.setPaused(paused)
             }
-            if let rate = change.rate {
-                runner.setPace(.rate(rate))
+            if let rampTo = change.rampTo, let seconds = change.rampSeconds {
+                guard let from = change.rate ?? runner.status.targetRate else {
+                    throw HTTPFailure.badField("rate", "the simulation runs on a time scale: give the rate to ramp from")
+                }
+                runner.setPace(.rate(.ramp(from: from, to: rampTo, over: seconds)))
+            } else if let rate = change.rate {
+                runner.setPace(.rate(.constant(rate)))
             } else if let timeScale = change.timeScale {
                 runner.setPace(.timeScale(timeScale))
             }
@@ -68,9 +89,15 @@ struct SimulationAPI {
         body.writeJSONString(status.phase)
         body.writeString(",\"paused\":\(status.paused)")
         if let rate = status.targetRate {
-            body.writeString(",\"pacing\":\"rate\",\"targetRate\":\(rate),\"timeScale\":null")
+            body.writeString(",\"pacing\":\"rate\",\"targetRate\":\((rate * 10).rounded() / 10),\"timeScale\":null")
         } else {
             body.writeString(",\"pacing\":\"timeScale\",\"targetRate\":null,\"timeScale\":\(status.timeScale)")
+        }
+        body.writeString(",\"rateStage\":")
+        if let stage = status.rateStage {
+            body.writeJSONString(stage)
+        } else {
+            body.writeString("null")
         }
         body.writeString(",\"achievedRate\":\((status.achievedRate * 10).rounded() / 10),\"events\":\(status.events)}")
         return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: body))

@@ -7,8 +7,9 @@ import Synchronization
 /// Drives a scenario in real time against the live restaurant: the `serve` side of the simulator.
 ///
 /// Each intent of the engine is performed through the ``RestaurantStore`` at its due time. With a time scale, an
-/// intent at model time `t` is due `t / timeScale` after the start; with a target rate, the `n`-th event is due
-/// `n / rate` after the start, whatever the model says (the model's time then runs as fast as the rate needs).
+/// intent at model time `t` is due `t / timeScale` after the start; with a target rate, the `n`-th event is due when
+/// the rate's schedule has supplied `n` events (`n / rate` for a constant rate), whatever the model says (the model's
+/// time then runs as fast as the rate needs).
 /// Due times are kept against one anchor, so that sleeping late never accumulates drift; an event that is less than
 /// 100 µs early leaves at once rather than paying for a sleep.
 public final class SimulationRunner: Service, Sendable {
@@ -18,7 +19,10 @@ public final class SimulationRunner: Service, Sendable {
         public var phase: String
         public var paused: Bool
         public var timeScale: Double
+        /// The target rate now (it moves during a ramp).
         public var targetRate: Double?
+        /// The name of the rate stage now, while a staged rate runs its stages.
+        public var rateStage: String?
         public var events: Int
         public var achievedRate: Double
     }
@@ -28,7 +32,10 @@ public final class SimulationRunner: Service, Sendable {
         var scenario: Scenario
         var paused = false
         var timeScale: Double
-        var rate: Double?
+        var rate: RateSchedule?
+        /// Where the rate's schedule stood at the anchor: seconds and events into it, so that a pause or a pace
+        /// change of another kind resumes a ramp where it was.
+        var scheduleOffset = (seconds: 0.0, events: 0.0)
         var events = 0
         var startedAt: ContinuousClock.Instant?
         /// The event count when `startedAt` was set, so that the achieved rate covers the current pace only.
@@ -43,6 +50,12 @@ public final class SimulationRunner: Service, Sendable {
         var events: Int
     }
 
+    /// Seconds since `instant`.
+    private static func seconds(since instant: ContinuousClock.Instant, now: ContinuousClock.Instant) -> Double {
+        let elapsed = (now - instant).components
+        return Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
+    }
+
     /// How early an event may leave rather than pay for a sleep: below this, a sleep's own overshoot costs more
     /// evenness than leaving now.
     static let earlyTolerance = Duration.microseconds(100)
@@ -53,14 +66,14 @@ public final class SimulationRunner: Service, Sendable {
 
     public init(scenario: Scenario, store: RestaurantStore, logger: Logger) {
         let timeScale: Double
-        let rate: Double?
+        let rate: RateSchedule?
         switch scenario.pacing {
         case .timeScale(let scale):
             timeScale = scale
             rate = nil
-        case .rate(let target):
+        case .rate(let schedule):
             timeScale = 1
-            rate = target
+            rate = schedule
         }
         self.control = Mutex(Control(engine: SimulationEngine(scenario: scenario), scenario: scenario,
                                      timeScale: timeScale, rate: rate))
@@ -70,10 +83,12 @@ public final class SimulationRunner: Service, Sendable {
 
     public var status: Status {
         self.control.withLock { control in
-            let elapsed = control.startedAt.map { ContinuousClock.now - $0 } ?? .zero
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            let now = ContinuousClock.now
+            let seconds = control.startedAt.map { Self.seconds(since: $0, now: now) } ?? 0
+            let target = control.rate.map { $0.rate(at: Self.schedulePosition(control, now: now)) }
             return Status(scenario: control.scenario.name, phase: control.engine.phase.name, paused: control.paused,
-                          timeScale: control.timeScale, targetRate: control.rate, events: control.events,
+                          timeScale: control.timeScale, targetRate: target?.rate, rateStage: target?.stage,
+                          events: control.events,
                           achievedRate: seconds > 0 ? Double(control.events - control.eventsAtStart) / seconds : 0)
         }
     }
@@ -99,7 +114,11 @@ public final class SimulationRunner: Service, Sendable {
                 let anchor = control.anchor ?? Anchor(wall: now, modelTime: next, events: control.events)
                 control.anchor = anchor
                 if let rate = control.rate {
-                    return anchor.wall + .seconds(Double(control.events - anchor.events) / rate)
+                    let offset = control.scheduleOffset
+                    let event = offset.events + Double(control.events - anchor.events)
+                    // A rate that ended at 0 emits nothing more: wait as when paused.
+                    guard let due = rate.time(ofEvent: event) else { return nil }
+                    return anchor.wall + .seconds(due - offset.seconds)
                 }
                 return anchor.wall + .seconds((next - anchor.modelTime) / control.timeScale)
             }
@@ -131,9 +150,29 @@ public final class SimulationRunner: Service, Sendable {
     /// Pauses or resumes; a resumed run re-anchors its pace at the moment it resumes.
     public func setPaused(_ paused: Bool) {
         self.control.withLock { control in
+            guard control.paused != paused else { return }
+            if paused {
+                Self.holdSchedule(&control)
+            }
             control.paused = paused
             control.anchor = nil
         }
+    }
+
+    /// Where the rate's schedule stands now, in seconds into it.
+    private static func schedulePosition(_ control: Control, now: ContinuousClock.Instant) -> Double {
+        guard let anchor = control.anchor, !control.paused, control.rate != nil else {
+            return control.scheduleOffset.seconds
+        }
+        return control.scheduleOffset.seconds + Self.seconds(since: anchor.wall, now: now)
+    }
+
+    /// Remembers how far into the rate's schedule the run got, before the anchor is dropped, so that the schedule
+    /// resumes there rather than from its start.
+    private static func holdSchedule(_ control: inout Control) {
+        guard let anchor = control.anchor, let rate = control.rate else { return }
+        let events = control.scheduleOffset.events + Double(control.events - anchor.events)
+        control.scheduleOffset = (rate.time(ofEvent: events) ?? control.scheduleOffset.seconds, events)
     }
 
     /// Switches to another scenario from now on, with its own pace. The restaurant stays as it is (tables, menu,
@@ -143,39 +182,38 @@ public final class SimulationRunner: Service, Sendable {
         self.control.withLock { control in
             control.engine = SimulationEngine(scenario: scenario)
             control.scenario = scenario
-            switch scenario.pacing {
-            case .timeScale(let scale):
-                control.timeScale = scale
-                control.rate = nil
-            case .rate(let rate):
-                control.rate = rate
-            }
-            control.anchor = nil
-            control.startedAt = ContinuousClock.now
-            control.eventsAtStart = control.events
+            Self.setPacing(scenario.pacing, &control)
         }
     }
 
     /// One line for the log: which scenario runs, at what pace.
     public var summary: String {
         let status = self.status
-        let pace = status.targetRate.map { "\(Int($0)) events/s" } ?? "\(status.timeScale)x"
+        let pace = status.targetRate.map { rate in
+            status.rateStage == nil ? "\(Int(rate)) events/s" : "a staged rate, starting at \(Int(rate)) events/s"
+        } ?? "\(status.timeScale)x"
         return "simulating scenario \(status.scenario) at \(pace); GET /_tablecast/simulation for progress"
     }
 
     /// Changes the pace from now on, keeping every lifecycle as it is.
     public func setPace(_ pacing: Scenario.Pacing) {
         self.control.withLock { control in
-            switch pacing {
-            case .timeScale(let scale):
-                control.timeScale = scale
-                control.rate = nil
-            case .rate(let rate):
-                control.rate = rate
-            }
-            control.anchor = nil
-            control.startedAt = ContinuousClock.now
-            control.eventsAtStart = control.events
+            Self.setPacing(pacing, &control)
         }
+    }
+
+    /// A new pace from now on; a new rate schedule starts from its beginning.
+    private static func setPacing(_ pacing: Scenario.Pacing, _ control: inout Control) {
+        switch pacing {
+        case .timeScale(let scale):
+            control.timeScale = scale
+            control.rate = nil
+        case .rate(let rate):
+            control.rate = rate
+        }
+        control.scheduleOffset = (0, 0)
+        control.anchor = nil
+        control.startedAt = ContinuousClock.now
+        control.eventsAtStart = control.events
     }
 }
