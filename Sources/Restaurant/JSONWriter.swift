@@ -1,42 +1,95 @@
 /// Writes JSON bytes in the exact order it is told to: the payload encoders use it so that keys come out in contract
 /// order, `/` is never escaped, and nothing is re-encoded.
-public struct JSONWriter: Sendable {
-    public private(set) var bytes: [UInt8] = []
+///
+/// It owns a plain buffer and is not copyable: the payload encoders sit on the simulator's hot path, and appending to
+/// an `Array` byte by byte (a uniqueness and a capacity check each time) cost more than the encoding itself.
+public struct JSONWriter: ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var count = 0
+    private var capacity: Int
     private var needsComma = false
 
     public init(capacity: Int = 256) {
-        self.bytes.reserveCapacity(capacity)
+        self.capacity = max(16, capacity)
+        self.base = .allocate(capacity: self.capacity)
+    }
+
+    deinit {
+        self.base.deallocate()
+    }
+
+    /// The JSON written so far.
+    public var bytes: [UInt8] {
+        Array(UnsafeBufferPointer(start: self.base, count: self.count))
+    }
+
+    /// Makes room for `extra` more bytes.
+    @inline(__always)
+    private mutating func reserve(_ extra: Int) {
+        if self.count + extra > self.capacity {
+            self.grow(to: self.count + extra)
+        }
+    }
+
+    private mutating func grow(to needed: Int) {
+        let capacity = max(needed, self.capacity * 2)
+        let base = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        base.update(from: self.base, count: self.count)
+        self.base.deallocate()
+        self.base = base
+        self.capacity = capacity
+    }
+
+    @inline(__always)
+    private mutating func append(_ byte: UInt8) {
+        self.reserve(1)
+        self.base[self.count] = byte
+        self.count += 1
+    }
+
+    @inline(__always)
+    private mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        self.reserve(bytes.count)
+        (self.base + self.count).update(from: source, count: bytes.count)
+        self.count += bytes.count
     }
 
     public mutating func beginObject() {
         self.separate()
-        self.bytes.append(UInt8(ascii: "{"))
+        self.append(UInt8(ascii: "{"))
         self.needsComma = false
     }
 
     public mutating func endObject() {
-        self.bytes.append(UInt8(ascii: "}"))
+        self.append(UInt8(ascii: "}"))
         self.needsComma = true
     }
 
     public mutating func beginArray() {
         self.separate()
-        self.bytes.append(UInt8(ascii: "["))
+        self.append(UInt8(ascii: "["))
         self.needsComma = false
     }
 
     public mutating func endArray() {
-        self.bytes.append(UInt8(ascii: "]"))
+        self.append(UInt8(ascii: "]"))
         self.needsComma = true
     }
 
     /// Writes `"key":`; the value follows.
     public mutating func key(_ key: StaticString) {
-        self.separate()
-        self.bytes.append(UInt8(ascii: "\""))
-        self.bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-        self.bytes.append(UInt8(ascii: "\""))
-        self.bytes.append(UInt8(ascii: ":"))
+        let length = key.utf8CodeUnitCount
+        self.reserve(length + 4)
+        if self.needsComma {
+            self.base[self.count] = UInt8(ascii: ",")
+            self.count += 1
+        }
+        self.base[self.count] = UInt8(ascii: "\"")
+        (self.base + self.count + 1).update(from: key.utf8Start, count: length)
+        self.base[self.count + 1 + length] = UInt8(ascii: "\"")
+        self.base[self.count + 2 + length] = UInt8(ascii: ":")
+        self.count += length + 3
         self.needsComma = false
     }
 
@@ -49,11 +102,11 @@ public struct JSONWriter: Sendable {
     /// Appends the decimal digits of `value` without building a `String`.
     mutating func appendDigits(_ value: Int) {
         if value < 0 {
-            self.bytes.append(UInt8(ascii: "-"))
+            self.append(UInt8(ascii: "-"))
         }
         var magnitude = value.magnitude
         if magnitude < 10 {
-            self.bytes.append(UInt8(ascii: "0") &+ UInt8(magnitude))
+            self.append(UInt8(ascii: "0") &+ UInt8(magnitude))
             return
         }
         // At most 20 digits; written backwards into a stack buffer, then appended in one go.
@@ -64,15 +117,17 @@ public struct JSONWriter: Sendable {
                 buffer[start] = UInt8(ascii: "0") &+ UInt8(magnitude % 10)
                 magnitude /= 10
             }
-            self.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start...]))
+            self.append(UnsafeBufferPointer(rebasing: buffer[start...]))
         }
     }
 
     /// Appends `value` (0 to 99) as two digits.
     mutating func appendTwoDigits(_ value: Int64) {
         let tens = UInt8(truncatingIfNeeded: value / 10)
-        self.bytes.append(UInt8(ascii: "0") &+ tens)
-        self.bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value) &- tens &* 10)
+        self.reserve(2)
+        self.base[self.count] = UInt8(ascii: "0") &+ tens
+        self.base[self.count + 1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value) &- tens &* 10
+        self.count += 2
     }
 
     /// Appends `value` as exactly `width` digits, zero-padded; `value` must fit.
@@ -81,7 +136,7 @@ public struct JSONWriter: Sendable {
         case 2:
             self.appendTwoDigits(value)
         case 3:
-            self.bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value / 100))
+            self.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value / 100))
             self.appendTwoDigits(value % 100)
         default:
             self.appendTwoDigits(value / 100)
@@ -91,49 +146,56 @@ public struct JSONWriter: Sendable {
 
     public mutating func value(_ value: Bool) {
         self.separate()
-        self.bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        let literal: StaticString = value ? "true" : "false"
+        self.append(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
         self.needsComma = true
     }
 
     public mutating func null() {
         self.separate()
-        self.bytes.append(contentsOf: "null".utf8)
+        let literal: StaticString = "null"
+        self.append(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
         self.needsComma = true
     }
 
     public mutating func value(_ value: String) {
         self.separate()
-        self.bytes.append(UInt8(ascii: "\""))
-        // Most strings need no escape: append them whole.
-        var needsEscape = false
-        for byte in value.utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-            needsEscape = true
-            break
+        self.append(UInt8(ascii: "\""))
+        var value = value
+        // Most strings need no escape: copy them whole from their UTF-8 storage.
+        let copied: Bool = value.withUTF8 { utf8 in
+            for byte in utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                return false
+            }
+            self.append(utf8)
+            return true
         }
-        guard needsEscape else {
-            self.bytes.append(contentsOf: value.utf8)
-            self.bytes.append(UInt8(ascii: "\""))
-            self.needsComma = true
-            return
+        if !copied {
+            self.appendEscaped(value)
         }
+        self.append(UInt8(ascii: "\""))
+        self.needsComma = true
+    }
+
+    private mutating func appendEscaped(_ value: String) {
+        let hex: StaticString = "0123456789abcdef"
         for byte in value.utf8 {
             switch byte {
-            case UInt8(ascii: "\""): self.bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): self.bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: self.bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: self.bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: self.bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case UInt8(ascii: "\""): self.append(UInt8(ascii: "\\")); self.append(UInt8(ascii: "\""))
+            case UInt8(ascii: "\\"): self.append(UInt8(ascii: "\\")); self.append(UInt8(ascii: "\\"))
+            case 0x0A: self.append(UInt8(ascii: "\\")); self.append(UInt8(ascii: "n"))
+            case 0x0D: self.append(UInt8(ascii: "\\")); self.append(UInt8(ascii: "r"))
+            case 0x09: self.append(UInt8(ascii: "\\")); self.append(UInt8(ascii: "t"))
             case 0x00..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                self.bytes.append(contentsOf: Array("\\u00".utf8))
-                self.bytes.append(hex[Int(byte >> 4)])
-                self.bytes.append(hex[Int(byte & 0x0F)])
+                for escape in "\\u00".utf8 {
+                    self.append(escape)
+                }
+                self.append(hex.utf8Start[Int(byte >> 4)])
+                self.append(hex.utf8Start[Int(byte & 0x0F)])
             default:
-                self.bytes.append(byte)
+                self.append(byte)
             }
         }
-        self.bytes.append(UInt8(ascii: "\""))
-        self.needsComma = true
     }
 
     public mutating func value(_ value: String?) {
@@ -146,9 +208,9 @@ public struct JSONWriter: Sendable {
 
     public mutating func value(_ value: Timestamp) {
         self.separate()
-        self.bytes.append(UInt8(ascii: "\""))
+        self.append(UInt8(ascii: "\""))
         value.writeISO8601(into: &self)
-        self.bytes.append(UInt8(ascii: "\""))
+        self.append(UInt8(ascii: "\""))
         self.needsComma = true
     }
 
@@ -157,13 +219,16 @@ public struct JSONWriter: Sendable {
     }
 
     mutating func appendByte(_ byte: UInt8) {
-        self.bytes.append(byte)
+        self.append(byte)
     }
 
     private mutating func separate() {
         if self.needsComma {
-            self.bytes.append(UInt8(ascii: ","))
+            self.append(UInt8(ascii: ","))
             self.needsComma = false
         }
     }
 }
+
+// The buffer is owned by exactly one writer (it cannot be copied), so moving a writer between threads is safe.
+extension JSONWriter: @unchecked Sendable {}

@@ -141,6 +141,28 @@ extension RestaurantState {
         }
     }
 
+    /// Applies the events a command of this state returned, in order, without checking them again.
+    ///
+    /// A command checks its events against the very state it reads (that is how it decides, and why it can refuse),
+    /// and a command of several events (a force reset) builds each one valid after those before it. Checking them
+    /// again here would only repeat that work on the hot path of simulation. Debug builds check each one all the
+    /// same, so that the tests catch a command that breaks its promise.
+    ///
+    /// - Parameter events: What a command (``activateTable(tableNumber:)`` and the others) returned for this state,
+    ///   unchanged since; anything else goes through ``apply(_:)``.
+    public mutating func commit(commandEvents events: some Sequence<RestaurantEvent>) {
+        for event in events {
+            #if DEBUG
+            do throws(LifecycleViolation) {
+                try self.check(event)
+            } catch {
+                preconditionFailure("a command returned an event its own state refuses: \(error)")
+            }
+            #endif
+            self.commit(event)
+        }
+    }
+
     /// Changes the state as an event says; only after ``check(_:)`` accepted it.
     mutating func commit(_ event: RestaurantEvent) {
         switch event {

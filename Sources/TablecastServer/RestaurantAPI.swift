@@ -337,8 +337,6 @@ struct RestaurantAPI {
             }
             writer.endObject()
             return Self.json(HTTPResponse.Status(code: error.httpStatus), writer.bytes)
-        case .violation(let violation):
-            return .jsonError(.internalServerError, "internal error: a command broke rule \(violation.rule): \(violation.message)")
         case .journal(let error):
             return .jsonError(.serviceUnavailable, "the journal refused the event: \(error)")
         }

@@ -4,9 +4,9 @@ import Synchronization
 
 /// The live restaurant: its state, and the one path by which it changes.
 ///
-/// A change is a command: a pure function of the state that validates an intent and returns the events it causes.
-/// The store runs it under its lock, checks the events against the lifecycle rules on a copy of the state, then
-/// emits each one through the ``EventHub`` (journal and clients) and applies it. The REST API reads the same state,
+/// A change is a command: a pure function of the state that validates an intent against the lifecycle rules and
+/// returns the events it causes. The store runs it under its lock, then emits each event through the ``EventHub``
+/// (journal and clients) and commits it to the state. The REST API reads the same state,
 /// so what it answers always agrees with what the clients were sent.
 public final class RestaurantStore: Sendable {
     private let state: Mutex<RestaurantState>
@@ -26,19 +26,8 @@ public final class RestaurantStore: Sendable {
     public enum Failure: Error, Sendable {
         /// The command refused the intent (bad input, unknown id, forbidden transition).
         case command(CommandError)
-        /// The command produced events the lifecycle rules refuse: a bug in the command.
-        case violation(LifecycleViolation)
         /// The journal refused the event.
         case journal(JournalError)
-    }
-
-    /// Applies an event already checked against the same state.
-    private static func applyChecked(_ event: RestaurantEvent, to state: inout RestaurantState) {
-        do {
-            try state.apply(event)
-        } catch {
-            preconditionFailure("an event checked against this state was refused: \(error)")
-        }
     }
 
     /// An event a change emitted, with its number and the payload the clients received.
@@ -70,24 +59,6 @@ public final class RestaurantStore: Sendable {
             } catch {
                 throw .command(error)
             }
-            // Check the whole change first, so that a refused event never leaves half a change behind. One event
-            // (nearly every command) is checked in place; a longer change (a force reset) on a copy of the state.
-            if events.count == 1 {
-                do throws(LifecycleViolation) {
-                    try state.check(events[0])
-                } catch {
-                    throw .violation(error)
-                }
-            } else if events.count > 1 {
-                var next = state
-                for event in events {
-                    do throws(LifecycleViolation) {
-                        try next.apply(event)
-                    } catch {
-                        throw .violation(error)
-                    }
-                }
-            }
             var emitted: [Emitted] = []
             emitted.reserveCapacity(events.count)
             for event in events {
@@ -99,7 +70,8 @@ public final class RestaurantStore: Sendable {
                     // The state keeps exactly what was emitted before the journal failed.
                     throw .journal(error)
                 }
-                Self.applyChecked(event, to: &state)
+                // The command checked the event against this state; nothing was changed since.
+                state.commit(commandEvents: CollectionOfOne(event))
             }
             return result(state, emitted)
         }

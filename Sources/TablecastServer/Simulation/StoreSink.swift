@@ -5,8 +5,7 @@ import Simulator
 /// lifecycle rules and the same ``EventHub`` serve simulated traffic and REST calls alike.
 struct StoreSink: CommandSink {
     let store: RestaurantStore
-    /// A failure that is not the command's: the journal refused an event, or a command broke a rule. The runner
-    /// stops on it.
+    /// A failure that is not the command's: the journal refused an event. The runner stops on it.
     private(set) var failure: RestaurantStore.Failure?
 
     init(store: RestaurantStore) {
@@ -22,9 +21,6 @@ struct StoreSink: CommandSink {
             switch error {
             case .command(let refused):
                 return .failure(refused)
-            case .violation(let violation):
-                self.failure = error
-                return .failure(.conflict(violation.message, rule: violation.rule))
             case .journal(let journalError):
                 self.failure = error
                 return .failure(.conflict("the journal refused the event: \(journalError)"))
