@@ -99,50 +99,81 @@ public struct JSONWriter: ~Copyable {
         self.needsComma = true
     }
 
+    /// "00" to "99", for writing two digits at a time.
+    private static let digitPairs: StaticString = """
+        00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+        40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899
+        """
+
+    /// Writes `value` (0 to 99) as two digits at `target`.
+    @inline(__always)
+    private static func writePair(_ value: Int, at target: UnsafeMutablePointer<UInt8>) {
+        let pair = Self.digitPairs.utf8Start + 2 * value
+        target[0] = pair[0]
+        target[1] = pair[1]
+    }
+
     /// Appends the decimal digits of `value` without building a `String`.
     mutating func appendDigits(_ value: Int) {
-        if value < 0 {
-            self.append(UInt8(ascii: "-"))
-        }
         var magnitude = value.magnitude
-        if magnitude < 10 {
-            self.append(UInt8(ascii: "0") &+ UInt8(magnitude))
-            return
+        var digits = 1
+        var bound: UInt = 10
+        while magnitude >= bound, digits < 19 {
+            digits += 1
+            bound &*= 10
         }
-        // At most 20 digits; written backwards into a stack buffer, then appended in one go.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
-            var start = 20
-            while magnitude > 0 {
-                start -= 1
-                buffer[start] = UInt8(ascii: "0") &+ UInt8(magnitude % 10)
-                magnitude /= 10
-            }
-            self.append(UnsafeBufferPointer(rebasing: buffer[start...]))
+        if magnitude >= bound {
+            digits = 20
         }
+        let sign = value < 0 ? 1 : 0
+        self.reserve(digits + sign)
+        if sign == 1 {
+            self.base[self.count] = UInt8(ascii: "-")
+        }
+        // Written backwards, two digits at a time.
+        var position = self.count + sign + digits
+        while magnitude >= 100 {
+            position -= 2
+            Self.writePair(Int(magnitude % 100), at: self.base + position)
+            magnitude /= 100
+        }
+        if magnitude >= 10 {
+            position -= 2
+            Self.writePair(Int(magnitude), at: self.base + position)
+        } else {
+            self.base[position - 1] = UInt8(ascii: "0") &+ UInt8(magnitude)
+        }
+        self.count += sign + digits
     }
 
-    /// Appends `value` (0 to 99) as two digits.
-    mutating func appendTwoDigits(_ value: Int64) {
-        let tens = UInt8(truncatingIfNeeded: value / 10)
-        self.reserve(2)
-        self.base[self.count] = UInt8(ascii: "0") &+ tens
-        self.base[self.count + 1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value) &- tens &* 10
-        self.count += 2
+    /// Appends `YYYY-MM-DDTHH:MM:SS.mmmZ`; the year must have four digits.
+    mutating func appendISO8601(year: Int64, month: Int64, day: Int64, millisecondOfDay ms: Int64) {
+        self.reserve(24)
+        let target = self.base + self.count
+        let milliseconds = Int(ms)
+        Self.writePair(Int(year / 100), at: target)
+        Self.writePair(Int(year % 100), at: target + 2)
+        target[4] = UInt8(ascii: "-")
+        Self.writePair(Int(month), at: target + 5)
+        target[7] = UInt8(ascii: "-")
+        Self.writePair(Int(day), at: target + 8)
+        target[10] = UInt8(ascii: "T")
+        Self.writePair(milliseconds / 3_600_000, at: target + 11)
+        target[13] = UInt8(ascii: ":")
+        Self.writePair(milliseconds / 60_000 % 60, at: target + 14)
+        target[16] = UInt8(ascii: ":")
+        Self.writePair(milliseconds / 1000 % 60, at: target + 17)
+        target[19] = UInt8(ascii: ".")
+        let fraction = milliseconds % 1000
+        target[20] = UInt8(ascii: "0") &+ UInt8(fraction / 100)
+        Self.writePair(fraction % 100, at: target + 21)
+        target[23] = UInt8(ascii: "Z")
+        self.count += 24
     }
 
-    /// Appends `value` as exactly `width` digits, zero-padded; `value` must fit.
-    mutating func appendDigits(_ value: Int64, width: Int) {
-        switch width {
-        case 2:
-            self.appendTwoDigits(value)
-        case 3:
-            self.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value / 100))
-            self.appendTwoDigits(value % 100)
-        default:
-            self.appendTwoDigits(value / 100)
-            self.appendTwoDigits(value % 100)
-        }
-    }
+    /// The civil date of the last day written, since the timestamps of one payload mostly share it.
+    var cachedDate: (days: Int64, year: Int64, month: Int64, day: Int64) = (.min, 0, 0, 0)
 
     public mutating func value(_ value: Bool) {
         self.separate()

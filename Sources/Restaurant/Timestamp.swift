@@ -37,26 +37,17 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
         let millis = self.millisecondsSince1970
         let days = millis >= 0 ? millis / 86_400_000 : -((-millis + 86_399_999) / 86_400_000)
         let msOfDay = millis - days * 86_400_000
-        let (year, month, day) = Self.civil(fromDays: days)
-        guard (0...9999).contains(year) else {
+        if writer.cachedDate.days != days {
+            let (year, month, day) = Self.civil(fromDays: days)
+            writer.cachedDate = (days, year, month, day)
+        }
+        let date = writer.cachedDate
+        guard (0...9999).contains(date.year) else {
             // Outside four-digit years: the general path.
             for byte in self.iso8601.utf8 { writer.appendByte(byte) }
             return
         }
-        writer.appendDigits(year, width: 4)
-        writer.appendByte(UInt8(ascii: "-"))
-        writer.appendDigits(month, width: 2)
-        writer.appendByte(UInt8(ascii: "-"))
-        writer.appendDigits(day, width: 2)
-        writer.appendByte(UInt8(ascii: "T"))
-        writer.appendDigits(msOfDay / 3_600_000, width: 2)
-        writer.appendByte(UInt8(ascii: ":"))
-        writer.appendDigits(msOfDay / 60_000 % 60, width: 2)
-        writer.appendByte(UInt8(ascii: ":"))
-        writer.appendDigits(msOfDay / 1000 % 60, width: 2)
-        writer.appendByte(UInt8(ascii: "."))
-        writer.appendDigits(msOfDay % 1000, width: 3)
-        writer.appendByte(UInt8(ascii: "Z"))
+        writer.appendISO8601(year: date.year, month: date.month, day: date.day, millisecondOfDay: msOfDay)
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS.mmmZ` exactly (the contract's form); `nil` otherwise.
