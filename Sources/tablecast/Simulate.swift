@@ -54,6 +54,8 @@ struct Simulate: ParsableCommand {
 
     func run() throws {
         let began = Date()
+        // Progress only on a terminal, one line rewritten in place; a log or a pipe gets the summary alone.
+        let showsProgress = isatty(STDERR_FILENO) == 1
         let summary: OfflineSimulation.Summary
         do {
             summary = try OfflineSimulation.run(
@@ -65,15 +67,18 @@ struct Simulate: ParsableCommand {
                 path: self.out,
                 start: self.start.flatMap(OfflineSimulation.parseStart)
             ) { events, simulated in
-                let line = "\r\(events) events, \(Int(simulated)) s simulated"
+                guard showsProgress else { return }
+                let line = "\r\(events) events, \(Int(simulated)) s simulated\u{1B}[K"
                 FileHandle.standardError.write(Data(line.utf8))
             }
         } catch {
-            FileHandle.standardError.write(Data("\nerror: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("\(showsProgress ? "\r\u{1B}[K" : "")error: \(error)\n".utf8))
             throw ExitCode.failure
         }
         let elapsed = Date().timeIntervalSince(began)
-        FileHandle.standardError.write(Data("\r".utf8))
+        if showsProgress {
+            FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        }
         print("run \(summary.runID) in \(self.out): \(summary.events) events, \(Int(summary.simulatedSeconds)) s "
             + "simulated, written in \(String(format: "%.1f", elapsed)) s "
             + "(\(Int(Double(summary.events) / max(elapsed, 0.001))) events/s)")
