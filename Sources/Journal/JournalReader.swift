@@ -153,6 +153,57 @@ public final class JournalReader {
         }
     }
 
+    /// What a run spans: its first and last events.
+    public struct Span: Sendable, Equatable {
+        public var count: Int
+        public var firstSeq: Int64
+        public var lastSeq: Int64
+        public var firstWallMillis: Int64
+        public var lastWallMillis: Int64
+        public var firstMonoNanos: Int64
+        public var lastMonoNanos: Int64
+    }
+
+    /// The span of a run's events; `nil` for a run without events.
+    ///
+    /// - Throws: ``JournalError/Code/sqlite`` if SQLite fails.
+    public func span(runID: Int64) throws(JournalError) -> Span? {
+        try self.sqlite { () throws(SQLiteError) in
+            let statement = try self.connection.prepare(
+                """
+                SELECT count(*), min(seq), max(seq),
+                       (SELECT wall_ms FROM events WHERE run_id = ?1 ORDER BY seq LIMIT 1),
+                       (SELECT wall_ms FROM events WHERE run_id = ?1 ORDER BY seq DESC LIMIT 1),
+                       (SELECT mono_ns FROM events WHERE run_id = ?1 ORDER BY seq LIMIT 1),
+                       (SELECT mono_ns FROM events WHERE run_id = ?1 ORDER BY seq DESC LIMIT 1)
+                FROM events WHERE run_id = ?1
+                """
+            )
+            try statement.bind(runID, at: 1)
+            guard try statement.step(), statement.int64(at: 0) > 0 else {
+                return nil
+            }
+            return Span(count: Int(statement.int64(at: 0)), firstSeq: statement.int64(at: 1),
+                        lastSeq: statement.int64(at: 2), firstWallMillis: statement.int64(at: 3),
+                        lastWallMillis: statement.int64(at: 4), firstMonoNanos: statement.int64(at: 5),
+                        lastMonoNanos: statement.int64(at: 6))
+        }
+    }
+
+    /// The `seq` of a run's first event stamped at or after a wall-clock time; `nil` if none is.
+    ///
+    /// - Throws: ``JournalError/Code/sqlite`` if SQLite fails.
+    public func firstSeq(runID: Int64, atOrAfterWallMillis millis: Int64) throws(JournalError) -> Int64? {
+        try self.sqlite { () throws(SQLiteError) in
+            let statement = try self.connection.prepare(
+                "SELECT seq FROM events WHERE run_id = ? AND wall_ms >= ? ORDER BY seq LIMIT 1"
+            )
+            try statement.bind(runID, at: 1)
+            try statement.bind(millis, at: 2)
+            return try statement.step() ? statement.int64(at: 0) : nil
+        }
+    }
+
     /// A run's faults that are not events, in the order they were appended.
     ///
     /// - Parameter runID: The run's id.

@@ -117,39 +117,15 @@ public struct JournalVerifier: Sendable {
         }
         self.lastSeq = seq
 
-        var extraFieldsExpected = false
-        if let fault {
-            switch Self.faultKind(fault) {
-            case let kind? where Self.nonTransitionFaults.contains(kind):
-                self.faultCount += 1
-                return self.record(found)
-            case Self.extraFieldsFault?:
-                self.faultCount += 1
-                extraFieldsExpected = true
-            default:
-                add(.warning, Rule.unknownFault, "fault \(fault) is not one this tablecast knows; checked as a transition")
-            }
+        let outcome = Self.project(into: &self.state, seq: seq, name: name, payload: payload, detail: detail,
+                                   fault: fault)
+        found += outcome.issues
+        if outcome.isFault {
+            self.faultCount += 1
         }
-
-        switch self.state.decodeEvent(name: name, payload: payload, detail: detail) {
-        case .unknownName:
-            add(.warning, Rule.unknownEvent, "\(name) is not an event of the contract; clients should ignore it")
-        case .invalid(_, let problems):
-            for problem in problems {
-                add(problem.severity, problem.rule, problem.message)
-            }
-        case .decoded(let event, let warnings):
-            for warning in warnings where !(extraFieldsExpected && warning.rule == PayloadProblem.Rule.extraKey.rawValue) {
-                add(warning.severity, warning.rule, warning.message)
-            }
-            do throws(LifecycleViolation) {
-                try self.state.apply(event)
-                self.appliedCount += 1
-            } catch {
-                add(.error, error.rule, error.message)
-            }
+        if outcome.applied {
+            self.appliedCount += 1
         }
-
         return self.record(found)
     }
 
@@ -164,6 +140,68 @@ public struct JournalVerifier: Sendable {
             self.issues.append(contentsOf: found)
         }
         return found
+    }
+
+    /// What ``project(into:seq:name:payload:detail:fault:)`` did with one event.
+    public struct Projection: Sendable {
+        /// What is wrong with the event, if anything.
+        public var issues: [VerificationIssue]
+        /// Whether it changed the state (a sound transition).
+        public var applied: Bool
+        /// Whether a fault sent or altered it.
+        public var isFault: Bool
+    }
+
+    /// Applies one journaled event to a state as a projection of the journal does: a sound transition is applied;
+    /// a copy or unknown event a fault sent is skipped; anything that breaks the schemas or the lifecycle leaves the
+    /// state as it was and is reported. `verify` uses it, and so does a replay to keep the REST state equal to the
+    /// projection of what it has sent.
+    public static func project(
+        into state: inout RestaurantState,
+        seq: Int64,
+        name: String,
+        payload: [UInt8],
+        detail: [UInt8]?,
+        fault: String?
+    ) -> Projection {
+        var found: [VerificationIssue] = []
+        func add(_ severity: IssueSeverity, _ rule: String, _ message: String) {
+            found.append(VerificationIssue(seq: seq, eventName: name, severity: severity, rule: rule, message: message))
+        }
+        var extraFieldsExpected = false
+        var isFault = false
+        if let fault {
+            switch Self.faultKind(fault) {
+            case let kind? where Self.nonTransitionFaults.contains(kind):
+                return Projection(issues: [], applied: false, isFault: true)
+            case Self.extraFieldsFault?:
+                isFault = true
+                extraFieldsExpected = true
+            default:
+                add(.warning, Rule.unknownFault, "fault \(fault) is not one this tablecast knows; checked as a transition")
+            }
+        }
+
+        var applied = false
+        switch state.decodeEvent(name: name, payload: payload, detail: detail) {
+        case .unknownName:
+            add(.warning, Rule.unknownEvent, "\(name) is not an event of the contract; clients should ignore it")
+        case .invalid(_, let problems):
+            for problem in problems {
+                add(problem.severity, problem.rule, problem.message)
+            }
+        case .decoded(let event, let warnings):
+            for warning in warnings where !(extraFieldsExpected && warning.rule == PayloadProblem.Rule.extraKey.rawValue) {
+                add(warning.severity, warning.rule, warning.message)
+            }
+            do throws(LifecycleViolation) {
+                try state.apply(event)
+                applied = true
+            } catch {
+                add(.error, error.rule, error.message)
+            }
+        }
+        return Projection(issues: found, applied: applied, isFault: isFault)
     }
 
     /// The `kind` of a journal `fault` column, `nil` if it has none.

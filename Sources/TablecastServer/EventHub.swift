@@ -77,6 +77,22 @@ public final class EventHub: Sendable {
         }
     }
 
+    /// Emits an event exactly as a journal holds it, its fault mark included: how a replay sends what was recorded.
+    /// An armed extra-fields fault does not change it, and only an unmarked event counts as a transition that a later
+    /// duplicate or replay fault may copy.
+    @discardableResult
+    public func emitRecorded(name: String, payload: [UInt8], detail: [UInt8]?, fault: String?) throws(JournalError)
+        -> Int64
+    {
+        try self.state.withLock { (state) throws(JournalError) -> Int64 in
+            let seq = try self.emitLocked(&state, name: name, payload: payload, detail: detail, fault: fault)
+            if fault == nil {
+                state.faults.transition(seq: seq, name: name, payload: payload)
+            }
+            return seq
+        }
+    }
+
     /// What a fault did.
     public struct FaultReport: Sendable {
         public var fault: Fault

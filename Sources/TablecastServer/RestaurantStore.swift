@@ -76,4 +76,41 @@ public final class RestaurantStore: Sendable {
             return result(state, emitted)
         }
     }
+
+    // MARK: Replay
+
+    /// Emits a recorded event as it was, and applies it to the state when it is a sound transition, as a projection
+    /// of the journal would: a replay's REST state is always the projection of what it has sent.
+    /// - Returns: the event's new sequence number, and what applying it did.
+    public func replay(
+        name: String,
+        payload: [UInt8],
+        detail: [UInt8]?,
+        fault: String?
+    ) throws(JournalError) -> (seq: Int64, projection: JournalVerifier.Projection) {
+        try self.state.withLock { (state) throws(JournalError) in
+            let seq = try self.hub.emitRecorded(name: name, payload: payload, detail: detail, fault: fault)
+            let projection = JournalVerifier.project(into: &state, seq: seq, name: name, payload: payload,
+                                                     detail: detail, fault: fault)
+            return (seq, projection)
+        }
+    }
+
+    /// Applies a recorded event to the state without sending it (a replay's filter hid it from the clients).
+    public func project(seq: Int64, name: String, payload: [UInt8], detail: [UInt8]?, fault: String?) {
+        self.state.withLock { state in
+            _ = JournalVerifier.project(into: &state, seq: seq, name: name, payload: payload, detail: detail,
+                                        fault: fault)
+        }
+    }
+
+    /// Replaces the state (a replay that seeks), emitting nothing.
+    public func restore(_ state: RestaurantState) {
+        self.state.withLock { $0 = state }
+    }
+
+    /// A copy of the state (a replay's snapshot).
+    public var snapshot: RestaurantState {
+        self.state.withLock { $0 }
+    }
 }

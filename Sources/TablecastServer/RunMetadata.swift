@@ -5,9 +5,24 @@ import Restaurant
 /// replay rebuilds the state from the same tables, menu and staff.
 public struct RunMetadata: Codable, Sendable {
     public var restaurant: RestaurantDefinition?
+    /// For a replay: the run it replays and how, so that what a frontend saw can be audited.
+    public var replayOf: Replay?
 
-    public init(restaurant: RestaurantDefinition?) {
+    /// The source of a replay run.
+    public struct Replay: Codable, Sendable, Equatable {
+        public var path: String
+        public var run: Int64
+        public var fromSeq: Int64
+        public var toSeq: Int64
+        public var speed: String
+        public var only: [String]
+        public var except: [String]
+        public var loop: Bool
+    }
+
+    public init(restaurant: RestaurantDefinition?, replayOf: Replay? = nil) {
         self.restaurant = restaurant
+        self.replayOf = replayOf
     }
 
     /// The JSON written into the journal (keys sorted, so that the same restaurant gives the same text).

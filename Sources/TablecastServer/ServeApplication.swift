@@ -25,6 +25,8 @@ public struct ServeApplication: Sendable {
         public var restaurant: RestaurantDefinition
         /// The traffic to simulate; `nil` for an idle server (events come from REST and the emit endpoint only).
         public var simulation: Scenario?
+        /// A journal run to replay instead of simulating.
+        public var replay: (source: ReplaySource, options: ReplayRunner.Options)? = nil
 
         public init(listen: ListenConfiguration = ListenConfiguration(), journalPath: String = "tablecast.sqlite",
                     engine: EngineIOConfiguration = EngineIOConfiguration(),
@@ -74,6 +76,8 @@ public struct ServeApplication: Sendable {
     public let store: RestaurantStore
     /// The simulated traffic, when the server runs a scenario.
     public let simulation: SimulationRunner?
+    /// The replay, when the server replays a journal.
+    public let replay: ReplayRunner?
     public let socketIO: SocketIOServer
     /// The services in start order; graceful shutdown runs in reverse: sessions close, HTTP drains, journal commits.
     public let services: [any Service]
@@ -83,14 +87,20 @@ public struct ServeApplication: Sendable {
     /// Opens the journal and assembles the server.
     /// - Throws: ``JournalError`` when the journal cannot be opened (not a journal, newer schema, SQLite failure).
     public init(configuration: Configuration, logger: Logger) throws(JournalError) {
+        let replayOf = configuration.replay.map { replay in
+            RunMetadata.Replay(path: replay.source.path, run: replay.source.run.id, fromSeq: replay.source.fromSeq,
+                               toSeq: replay.source.toSeq, speed: replay.options.speed.description,
+                               only: replay.options.filter.only, except: replay.options.filter.except,
+                               loop: replay.options.loop)
+        }
         let journal = try JournalWriter(
             path: configuration.journalPath,
             run: RunDescriptor(
-                source: "serve",
+                source: replayOf == nil ? "serve" : "replay",
                 scenario: configuration.simulation?.name,
                 seed: configuration.simulation.map { Int64(bitPattern: $0.seed) },
                 tablecastVersion: tablecastVersion,
-                metaJSON: RunMetadata(restaurant: configuration.restaurant).json,
+                metaJSON: RunMetadata(restaurant: configuration.restaurant, replayOf: replayOf).json,
                 startedAtMillis: EventHub.wallClockMillis()
             )
         )
@@ -128,19 +138,25 @@ public struct ServeApplication: Sendable {
         RestaurantAPI(store: store).register(on: router)
         let simulation = configuration.simulation.map { SimulationRunner(scenario: $0, store: store, logger: logger) }
         SimulationAPI(runner: simulation).register(on: router)
+        let replay = configuration.replay.map { replay in
+            ReplayRunner(source: replay.source, options: replay.options, store: store,
+                         clients: { broadcaster.subscribers }, logger: logger)
+        }
+        ReplayAPI(runner: replay).register(on: router)
         // Say what is simulated once the server listens (not before: a server that cannot bind simulates nothing).
         var listen = configuration.listen
-        if let simulation {
+        if let summary = simulation?.summary ?? replay?.summary {
             let announce = listen.onListening
             listen.onListening = { host, port in
                 await announce(host, port)
-                logger.info("\(simulation.summary)")
+                logger.info("\(summary)")
             }
         }
         let app = HTTPApplication.make(router: router, engines: [socketIO.engine], listen: listen, logger: logger)
         self.hub = hub
         self.store = store
         self.simulation = simulation
+        self.replay = replay
         self.socketIO = socketIO
         self.logger = logger
         self.listen = configuration.listen
@@ -148,7 +164,7 @@ public struct ServeApplication: Sendable {
             JournalService(journal: journal),
             app,
             EngineShutdownService(engines: [socketIO.engine]),
-        ] + (simulation.map { [$0] } ?? [])
+        ] + (simulation.map { [$0] } ?? []) + (replay.map { [$0] } ?? [])
     }
 
     /// Runs until SIGINT or SIGTERM, then shuts down gracefully.

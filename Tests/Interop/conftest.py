@@ -68,6 +68,17 @@ class ServerFactory:
         self.processes.append(proc)
         return proc.start()
 
+    def replay(self, source: Path, extra: Sequence[str] = (), label: str = "replay") -> TablecastProcess:
+        """`tablecast replay SOURCE`, journaling into a journal of its own."""
+        journal = self.tmp_dir / f"replay-{len(self.processes)}.sqlite"
+        proc = TablecastProcess(
+            ["replay", str(source), "--host", "127.0.0.1", "--port", "0", "--journal", str(journal), *extra],
+            label=label,
+        )
+        proc.journal_path = journal  # type: ignore[attr-defined]
+        self.processes.append(proc)
+        return proc.start()
+
     def conformance(self, label: str = "conformance-server") -> TablecastProcess:
         proc = TablecastProcess(["conformance-server", "--host", "127.0.0.1", "--port", "0"], label=label)
         self.processes.append(proc)

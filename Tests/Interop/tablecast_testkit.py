@@ -651,3 +651,67 @@ def read_journal(path: Union[str, Path]) -> Tuple[List[dict], List[dict]]:
         return runs, events
     finally:
         conn.close()
+
+
+# --------------------------------------------------------------------------
+# An ordered python-socketio listener
+# --------------------------------------------------------------------------
+
+
+class EventListener:
+    """A python-socketio AsyncClient on /events, run on an event loop in a thread of its own, that records every
+    event in arrival order (the synchronous `socketio.Client` runs each handler in a new thread, so it may record
+    events out of order), and how often it connected and why it was disconnected."""
+
+    def __init__(self, url: str, transports: Optional[Sequence[str]] = ("websocket",), fast_reconnect: bool = True,
+                 reconnection: bool = True):
+        import asyncio
+        import socketio
+
+        self.events: List[Tuple[float, str, object]] = []
+        self.connects = 0
+        self.disconnect_reasons: List[str] = []
+        self._lock = threading.Lock()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="event-listener", daemon=True)
+        self._thread.start()
+        options = {"reconnection_delay": 0.1, "reconnection_delay_max": 0.3} if fast_reconnect else {}
+        self.client = socketio.AsyncClient(reconnection=reconnection, **options)
+
+        @self.client.on("*", namespace="/events")
+        def on_any(event, data=None):
+            with self._lock:
+                self.events.append((time.monotonic(), event, data))
+
+        @self.client.on("connect", namespace="/events")
+        def on_connect():
+            with self._lock:
+                self.connects += 1
+
+        @self.client.on("disconnect", namespace="/events")
+        def on_disconnect(reason=None):
+            with self._lock:
+                self.disconnect_reasons.append(reason)
+
+        self._call(self.client.connect(url, namespaces=["/events"],
+                                       transports=list(transports) if transports else None, wait_timeout=10))
+
+    def _call(self, coroutine, timeout: float = 30.0):
+        import asyncio
+
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+
+    def received(self) -> List[Tuple[str, object]]:
+        with self._lock:
+            return [(name, data) for _, name, data in self.events]
+
+    def arrival_times(self) -> List[float]:
+        with self._lock:
+            return [at for at, _, _ in self.events]
+
+    def close(self) -> None:
+        try:
+            self._call(self.client.disconnect(), timeout=10)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(5)

@@ -4,52 +4,19 @@ disconnects and delivery holds, from the control API and from the `chaos` scenar
 import json
 import sqlite3
 import subprocess
-import threading
 import time
 
 import pytest
 import requests
 import socketio
 
-from tablecast_testkit import HTTP_TIMEOUT, tablecast_binary, wait_for_clients, wait_until
+from tablecast_testkit import HTTP_TIMEOUT, EventListener, tablecast_binary, wait_for_clients, wait_until
 
 TRANSPORTS = {"websocket": ["websocket"], "polling": ["polling"]}
 
 
-class Listener:
-    """A python-socketio client on /events that records every event, and how often it (re)connected."""
-
-    def __init__(self, url, transports=("websocket",), fast_reconnect=True):
-        self.events = []
-        self.connects = 0
-        self.disconnect_reasons = []
-        self.lock = threading.Lock()
-        options = {"reconnection_delay": 0.1, "reconnection_delay_max": 0.3} if fast_reconnect else {}
-        self.client = socketio.Client(**options)
-
-        @self.client.on("*", namespace="/events")
-        def on_any(event, data):
-            with self.lock:
-                self.events.append((time.monotonic(), event, data))
-
-        @self.client.on("connect", namespace="/events")
-        def on_connect():
-            with self.lock:
-                self.connects += 1
-
-        @self.client.on("disconnect", namespace="/events")
-        def on_disconnect(reason):
-            with self.lock:
-                self.disconnect_reasons.append(reason)
-
-        self.client.connect(url, namespaces=["/events"], transports=list(transports), wait_timeout=10)
-
-    def received(self):
-        with self.lock:
-            return [(name, data) for _, name, data in self.events]
-
-    def close(self):
-        self.client.disconnect()
+def Listener(url, transports=("websocket",)):
+    return EventListener(url, transports)
 
 
 def fault(server, body, status=202):

@@ -1,3 +1,4 @@
+import Foundation
 import Restaurant
 
 /// A fault the backend contract warns frontends about, injected on purpose so that a frontend can prove it survives
@@ -113,4 +114,26 @@ public enum Fault: Sendable, Hashable {
     ]
     /// The member an `extra-fields` fault appends when it names none.
     public static let defaultExtraMembers = Array(#""tablecastExtra":{"note":"a field this client does not know"}"#.utf8)
+}
+
+extension Fault {
+    /// The fault a journal's `faults` row records (a disconnect or a delay), for a replay to perform again; `nil` for
+    /// a kind or a spec this tablecast does not know.
+    public init?(journalKind kind: String, spec: String) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(spec.utf8)) as? [String: Any] else {
+            return nil
+        }
+        switch Kind(rawValue: kind) {
+        case .disconnect?:
+            guard let clientsText = object["clients"] as? String, let clients = ClientCount(clientsText),
+                let modeText = object["mode"] as? String, let mode = DisconnectMode(rawValue: modeText)
+            else { return nil }
+            self = .disconnect(clients: clients, mode: mode)
+        case .delay?:
+            guard let milliseconds = object["ms"] as? Int, milliseconds > 0 else { return nil }
+            self = .delay(milliseconds: milliseconds)
+        default:
+            return nil
+        }
+    }
 }
