@@ -190,6 +190,14 @@ public final class SQLiteConnection {
         throw firstError
     }
 
+    /// The rows the last INSERT, UPDATE or DELETE changed (`sqlite3_changes64`); 0 once closed.
+    public var changes: Int {
+        guard let handle = self.handle else {
+            return 0
+        }
+        return Int(sqlite3_changes64(handle))
+    }
+
     /// Whether no transaction is open (`sqlite3_get_autocommit`); `true` once closed.
     public var isAutocommit: Bool {
         guard let handle = self.handle else {
