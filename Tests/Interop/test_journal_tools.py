@@ -132,8 +132,13 @@ def test_a_file_that_is_not_a_journal_gets_one_line_and_is_left_alone(tmp_path, 
     with sqlite3.connect(newer) as db:
         db.execute("PRAGMA application_id = 1413630019")
         db.execute("PRAGMA user_version = 99")
+    corrupt = tmp_path / "corrupt.sqlite"
+    assert run("simulate", "--scenario", "default", "--events", "2000", "--out", str(corrupt)).returncode == 0
+    with open(corrupt, "r+b") as file:  # a journal whose pages were overwritten
+        file.seek(8192)
+        file.write(b"\xde\xad" * 3000)
     for path, fragment in [(notes, "not an SQLite database"), (other, "other tables"), (newer, "newer"),
-                           (tmp_path / "missing.sqlite", "does not exist")]:
+                           (tmp_path / "missing.sqlite", "does not exist"), (corrupt, "malformed")]:
         before = path.read_bytes() if path.exists() else None
         result = run("journal", command[0], str(path), *command[1:])
         assert result.returncode == 1, (command, path, result)

@@ -187,7 +187,12 @@ def test_bad_input_gets_one_line_and_modifies_nothing(tmp_path):
     not_a_journal = tmp_path / "notes.txt"
     not_a_journal.write_text("hello")
     before = not_a_journal.read_bytes()
+    corrupt = simulate(tmp_path / "corrupt.sqlite", "--scenario", "default", "--events", "2000")
+    with open(corrupt, "r+b") as file:  # a journal whose pages were overwritten
+        file.seek(8192)
+        file.write(b"\xde\xad" * 3000)
     cases = [
+        ([str(corrupt)], "malformed"),
         ([str(not_a_journal)], "not a tablecast journal"),
         ([str(tmp_path / "missing.sqlite")], "does not exist"),
         ([str(source), "--run", "9"], "has no run 9"),
