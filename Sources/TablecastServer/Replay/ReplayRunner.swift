@@ -86,8 +86,6 @@ public final class ReplayRunner: Service, Sendable {
 
     /// One source event in every this many, the state is kept, so that a seek applies at most this many events.
     public static let snapshotInterval: Int64 = 20_000
-    /// How early an event may leave rather than pay for a sleep (as the simulation runner).
-    static let earlyTolerance = Duration.microseconds(100)
 
     public let source: ReplaySource
     private let store: RestaurantStore
@@ -332,12 +330,8 @@ public final class ReplayRunner: Service, Sendable {
                 control.anchor = anchor
                 return anchor.wall + .nanoseconds(Int64(Double(event.monoNanos - anchor.monoNanos) / factor))
             }
-            if let due, due - clock.now > Self.earlyTolerance {
-                // Sleep in short steps, so that pause, seek and speed changes apply promptly.
-                try await clock.sleep(until: min(due, clock.now + .milliseconds(50)))
-                if clock.now < due - Self.earlyTolerance {
-                    continue
-                }
+            if let due, !(try await Pacing.wait(until: due, clock: clock)) {
+                continue
             }
 
             try self.performFaults(upTo: event.seq - 1, from: &faultIndex)

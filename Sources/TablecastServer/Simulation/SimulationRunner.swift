@@ -56,9 +56,6 @@ public final class SimulationRunner: Service, Sendable {
         return Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
     }
 
-    /// How early an event may leave rather than pay for a sleep: below this, a sleep's own overshoot costs more
-    /// evenness than leaving now.
-    static let earlyTolerance = Duration.microseconds(100)
 
     private let control: Mutex<Control>
     private let store: RestaurantStore
@@ -127,14 +124,7 @@ public final class SimulationRunner: Service, Sendable {
                 try await clock.sleep(for: .milliseconds(50))
                 continue
             }
-            let early = due - clock.now
-            if early > Self.earlyTolerance {
-                // Sleep in short steps so that pause and pace changes apply promptly.
-                try await clock.sleep(until: min(due, clock.now + .milliseconds(50)))
-                if clock.now < due - Self.earlyTolerance {
-                    continue
-                }
-            }
+            guard try await Pacing.wait(until: due, clock: clock) else { continue }
             let wallMillis = EventHub.wallClockMillis()
             self.control.withLock { control in
                 let events = control.engine.step(at: Timestamp(millisecondsSince1970: wallMillis), sink: &sink)
