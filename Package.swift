@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "tablecast", targets: ["tablecast"]),
         .library(name: "TablecastServer", targets: ["TablecastServer"]),
         .library(name: "SocketIOProtocol", targets: ["SocketIOProtocol"]),
+        .library(name: "SocketIOClient", targets: ["SocketIOClient"]),
         .library(name: "Journal", targets: ["Journal"]),
         .library(name: "Restaurant", targets: ["Restaurant"]),
         .library(name: "Simulator", targets: ["Simulator"]),
@@ -77,11 +78,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "SocketIOClient",
+            dependencies: [
+                "SocketIOProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TablecastServer",
             dependencies: [
                 "Journal",
                 "Restaurant",
                 "Simulator",
+                "SocketIOClient",
                 "SocketIOProtocol",
                 "SocketIOServer",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -120,6 +135,20 @@ let package = Package(
         .testTarget(
             name: "JournalTests",
             dependencies: ["Journal"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SocketIOClientTests",
+            dependencies: [
+                "SocketIOClient",
+                "SocketIOProtocol",
+                "TablecastServer",
+                "SocketIOServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

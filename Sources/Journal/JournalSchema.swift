@@ -32,7 +32,7 @@ import CSQLite
 ///     after_seq INTEGER NOT NULL,         -- the seq of the last event emitted before the fault (0 if none)
 ///     wall_ms INTEGER NOT NULL,
 ///     mono_ns INTEGER NOT NULL,
-///     kind TEXT NOT NULL,                 -- such as 'disconnect' or 'delay'
+///     kind TEXT NOT NULL,                 -- 'disconnect', 'delay', or 'gap' (a recording's lost connection)
 ///     spec TEXT NOT NULL                  -- JSON: the fault's parameters and what it did
 /// );
 /// CREATE INDEX faults_by_run ON faults(run_id, after_seq);

@@ -371,6 +371,8 @@ public final class ReplayRunner: Service, Sendable {
         while index < faults.count, faults[index].afterSeq <= seq {
             let recorded = faults[index]
             index += 1
+            // A recording's gap is not a fault to perform: the replay's timing already shows the silence.
+            guard recorded.kind != "gap" else { continue }
             guard let fault = Fault(journalKind: recorded.kind, spec: recorded.spec) else {
                 self.logger.warning("a recorded fault this tablecast cannot perform was skipped",
                                     metadata: ["kind": "\(recorded.kind)", "spec": "\(recorded.spec)"])
