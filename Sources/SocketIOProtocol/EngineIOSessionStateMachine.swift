@@ -9,7 +9,7 @@ public struct EngineIOSessionStateMachine: Sendable {
     /// Identifies one held GET, so that a late abort of a completed poll is recognised as stale.
     public typealias PollID = UInt64
 
-    public enum Transport: Sendable, Equatable {
+    public enum Transport: Sendable, Hashable {
         case polling
         case websocket
     }

@@ -35,6 +35,8 @@ public final class EventHub: Sendable {
         var held: [(seq: Int64, frame: EngineIOFrame)]?
         /// Identifies the latest hold, so that only its end releases what is held.
         var holdGeneration = 0
+        /// Events emitted so far, by name, for metrics.
+        var emittedByName: [String: Int] = [:]
     }
 
     /// An event as emitted: its number and the bytes the clients received.
@@ -161,6 +163,9 @@ public final class EventHub: Sendable {
         return report
     }
 
+    /// Events emitted so far, by name.
+    public var emittedByName: [String: Int] { self.state.withLock { $0.emittedByName } }
+
     /// Faults injected so far by kind, and the transitions an armed extra-fields fault still changes.
     public var faultStatus: (injected: [Fault.Kind: Int], extraFieldsPending: Int, holding: Bool) {
         self.state.withLock { ($0.faults.injected, $0.faults.extraFieldsPending, $0.held != nil) }
@@ -190,6 +195,7 @@ public final class EventHub: Sendable {
             )
         )
         state.lastSeq = seq
+        state.emittedByName[name, default: 0] += 1
         let frame = SocketIOPacket.eventFrame(namespace: self.namespace, name: name, payload: payload)
         if state.held != nil {
             state.held!.append((seq, frame))

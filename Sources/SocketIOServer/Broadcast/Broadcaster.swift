@@ -17,6 +17,8 @@ public final class Broadcaster: Sendable {
     public static let ringCapacity = 16_384
 
     let loops: [LoopBroadcaster]
+    /// What the transports did: deliveries, bytes, slow consumers.
+    public let statistics: TransportStatistics
     private let ring: NIOLockedValueBox<EventRing>
     private let subscriberCount = NIOLockedValueBox(0)
 
@@ -24,7 +26,11 @@ public final class Broadcaster: Sendable {
     ///   - group: the event loops that serve connections; every one gets its own loop broadcaster.
     ///   - maxBatchEvents: the most events one flush takes, so that a flush never monopolises its loop.
     public init(group: any EventLoopGroup, maxBatchEvents: Int = 64) {
-        self.loops = group.makeIterator().map { LoopBroadcaster(eventLoop: $0, maxBatchEvents: maxBatchEvents) }
+        let statistics = TransportStatistics()
+        self.statistics = statistics
+        self.loops = group.makeIterator().map {
+            LoopBroadcaster(eventLoop: $0, maxBatchEvents: maxBatchEvents, statistics: statistics)
+        }
         self.ring = NIOLockedValueBox(EventRing(capacity: Self.ringCapacity))
     }
 

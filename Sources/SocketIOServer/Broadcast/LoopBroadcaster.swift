@@ -44,6 +44,7 @@ final class BroadcastBatch {
 final class LoopBroadcaster: Sendable {
     let eventLoop: any EventLoop
     private let maxBatchEvents: Int
+    private let statistics: TransportStatistics
     private let pending = NIOLockedValueBox(Pending())
     private let confined: NIOLoopBoundBox<Confined>
 
@@ -70,9 +71,10 @@ final class LoopBroadcaster: Sendable {
         }
     }
 
-    init(eventLoop: any EventLoop, maxBatchEvents: Int) {
+    init(eventLoop: any EventLoop, maxBatchEvents: Int, statistics: TransportStatistics) {
         self.eventLoop = eventLoop
         self.maxBatchEvents = maxBatchEvents
+        self.statistics = statistics
         self.confined = NIOLoopBoundBox.makeBoxSendingValue(Confined(), eventLoop: eventLoop)
     }
 
@@ -111,6 +113,8 @@ final class LoopBroadcaster: Sendable {
         // A delivery may close a connection, which unsubscribes it: iterate over the dictionary as it was (a cheap
         // reference unless someone unsubscribes meanwhile).
         let subscriptions = self.confined.value.subscribers
+        var delivered = 0
+        defer { self.statistics.delivered(delivered) }
         for subscription in subscriptions.values where subscription.nextSeq <= lastSeq {
             let index: Int
             if let first = batch.events.first, subscription.nextSeq <= first.seq {
@@ -119,6 +123,7 @@ final class LoopBroadcaster: Sendable {
                 index = batch.events.startIndex + Int(subscription.nextSeq - batch.events.first!.seq)
             }
             subscription.nextSeq = lastSeq + 1
+            delivered += batch.events.endIndex - index
             subscription.subscriber.deliver(batch, from: index)
         }
     }

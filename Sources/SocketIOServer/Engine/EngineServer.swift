@@ -55,6 +55,22 @@ public final class EngineServer: Sendable {
     /// The number of open sessions.
     public var sessionCount: Int { self.registry.withLockedValue { $0.sessions.count } }
 
+    /// Open sessions by transport, and those of them subscribed to the broadcast (the clients of `/events`).
+    public func sessionCounts() -> (sessions: [EngineIOSessionStateMachine.Transport: Int],
+                                    subscribed: [EngineIOSessionStateMachine.Transport: Int]) {
+        let sessions = self.registry.withLockedValue { Array($0.sessions.values) }
+        var all: [EngineIOSessionStateMachine.Transport: Int] = [:]
+        var subscribed: [EngineIOSessionStateMachine.Transport: Int] = [:]
+        for session in sessions {
+            guard let transport = session.transport else { continue }
+            all[transport, default: 0] += 1
+            if session.isSubscribed {
+                subscribed[transport, default: 0] += 1
+            }
+        }
+        return (all, subscribed)
+    }
+
     /// Whether `path` (without query) is this server's.
     public func matches(path: String) -> Bool {
         path == self.path || path + "/" == self.path
@@ -265,6 +281,7 @@ public final class EngineServer: Sendable {
         case .frames(let frames):
             var body = channel.allocator.buffer(capacity: frames.reduce(0) { $0 + $1.bytes.readableBytes + 1 })
             EngineIOFrame.encodePayload(frames, into: &body)
+            self.broadcaster?.statistics.sent(bytes: body.readableBytes)
             return .text(body)
         case .error(let error):
             return .error(error)

@@ -79,6 +79,14 @@ public final class EngineSession: Sendable {
         self.state.withLockedValue { $0.machine.transport }
     }
 
+    /// Whether the session receives the broadcast (its client joined a namespace that does).
+    var isSubscribed: Bool {
+        self.state.withLockedValue { state in
+            if case .none = state.broadcast { return false }
+            return true
+        }
+    }
+
     func setDelegate(_ delegate: any EngineSessionDelegate) {
         self.state.withLockedValue { $0.delegate = delegate }
     }
@@ -522,6 +530,7 @@ extension EngineSession: BroadcastSubscriber {
             self.perform(action)
         }
         if overflow {
+            self.server.broadcaster?.statistics.slowConsumerDisconnected()
             self.close(reason: .slowConsumer)
         }
     }

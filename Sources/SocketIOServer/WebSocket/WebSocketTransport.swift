@@ -10,8 +10,10 @@ final class WebSocketTransport: Sendable {
     let channel: any Channel
     private let writer: NIOLoopBound<ChannelHandlerContext>
     private let maxBacklogBytes: Int
+    private let statistics: TransportStatistics?
 
-    init(channel: any Channel, writer: ChannelHandlerContext, maxBacklogBytes: Int) {
+    init(channel: any Channel, writer: ChannelHandlerContext, maxBacklogBytes: Int, statistics: TransportStatistics?) {
+        self.statistics = statistics
         self.channel = channel
         self.writer = NIOLoopBound(writer, eventLoop: channel.eventLoop)
         self.maxBacklogBytes = maxBacklogBytes
@@ -41,6 +43,7 @@ final class WebSocketTransport: Sendable {
 
     /// Writes already-framed bytes and flushes. On the channel's loop.
     func writeRaw(_ buffer: ByteBuffer) {
+        self.statistics?.sent(bytes: buffer.readableBytes)
         let context = self.writer.value
         context.writeAndFlush(NIOAny(buffer), promise: nil)
     }
@@ -117,6 +120,7 @@ extension WebSocketTransport: BroadcastSubscriber {
             let buffered = try? self.channel.syncOptions?.getOption(.bufferedWritableBytes),
             buffered > self.maxBacklogBytes
         else { return }
+        self.statistics?.slowConsumerDisconnected()
         self.channel.close(promise: nil)
     }
 }

@@ -127,7 +127,8 @@ final class WebSocketUpgradeHandler: ChannelInboundHandler, RemovableChannelHand
         let transport = WebSocketTransport(
             channel: context.channel,
             writer: try pipeline.context(handler: rawWriter),
-            maxBacklogBytes: server.maxBacklogBytes
+            maxBacklogBytes: server.maxBacklogBytes,
+            statistics: server.broadcaster?.statistics
         )
         let maxFrameSize = max(server.configuration.maxPayload, 1 << 14)
         let handlers: [any ChannelHandler] = [
