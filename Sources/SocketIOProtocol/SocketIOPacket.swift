@@ -208,4 +208,17 @@ extension SocketIOPacket {
         buffer.writeInteger(UInt8(ascii: "]"))
         return EngineIOFrame(bytes: buffer)
     }
+
+    /// An ``eventFrame(namespace:name:payload:)`` with a trailing trace argument, `{"seq":N,"emittedAt":T}`: the
+    /// event's sequence number and its emission time in monotonic nanoseconds, for load clients that ask for it.
+    /// The payload argument is unchanged.
+    public static func tracedEventFrame(_ frame: EngineIOFrame, seq: Int64, emittedAtNanos: Int64) -> EngineIOFrame {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(frame.bytes.readableBytes + 48)
+        var untraced = frame.bytes
+        untraced.moveWriterIndex(to: untraced.writerIndex - 1)  // the closing "]"
+        buffer.writeImmutableBuffer(untraced)
+        buffer.writeString(",{\"seq\":\(seq),\"emittedAt\":\(emittedAtNanos)}]")
+        return EngineIOFrame(bytes: buffer)
+    }
 }

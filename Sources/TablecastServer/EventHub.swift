@@ -32,7 +32,7 @@ public final class EventHub: Sendable {
         var lastSeq: Int64 = 0
         var faults = FaultInjector()
         /// While a delay fault holds delivery: the events emitted meanwhile, in order.
-        var held: [(seq: Int64, frame: EngineIOFrame)]?
+        var held: [(seq: Int64, frame: EngineIOFrame, traced: EngineIOFrame?)]?
         /// Identifies the latest hold, so that only its end releases what is held.
         var holdGeneration = 0
         /// Events emitted so far, by name, for metrics.
@@ -182,10 +182,11 @@ public final class EventHub: Sendable {
         fault: String?
     ) throws(JournalError) -> Int64 {
         let seq = state.lastSeq + 1
+        let monoNanos = Int64(NIODeadline.now().uptimeNanoseconds)
         try self.journal.append(
             JournalEvent(
                 seq: seq,
-                monoNanos: Int64(NIODeadline.now().uptimeNanoseconds),
+                monoNanos: monoNanos,
                 wallMillis: Self.wallClockMillis(),
                 namespace: self.namespace,
                 name: name,
@@ -197,10 +198,13 @@ public final class EventHub: Sendable {
         state.lastSeq = seq
         state.emittedByName[name, default: 0] += 1
         let frame = SocketIOPacket.eventFrame(namespace: self.namespace, name: name, payload: payload)
+        // Only when a load client asked for traces: the same frame with `{"seq":N,"emittedAt":T}` appended.
+        let traced = self.broadcaster.hasTracedSubscribers
+            ? SocketIOPacket.tracedEventFrame(frame, seq: seq, emittedAtNanos: monoNanos) : nil
         if state.held != nil {
-            state.held!.append((seq, frame))
+            state.held!.append((seq, frame, traced))
         } else {
-            self.broadcaster.publish(seq: seq, frame: frame)
+            self.broadcaster.publish(seq: seq, frame: frame, tracedFrame: traced)
         }
         return seq
     }
@@ -223,7 +227,7 @@ public final class EventHub: Sendable {
         self.state.withLock { state in
             guard state.holdGeneration == generation, let held = state.held else { return }
             for event in held {
-                self.broadcaster.publish(seq: event.seq, frame: event.frame)
+                self.broadcaster.publish(seq: event.seq, frame: event.frame, tracedFrame: event.traced)
             }
             state.held = nil
         }

@@ -1,6 +1,7 @@
 import NIOConcurrencyHelpers
 import NIOCore
 import SocketIOProtocol
+import Synchronization
 
 /// Fans encoded events out to every subscribed session, one batch per event loop.
 ///
@@ -21,6 +22,8 @@ public final class Broadcaster: Sendable {
     public let statistics: TransportStatistics
     private let ring: NIOLockedValueBox<EventRing>
     private let subscriberCount = NIOLockedValueBox(0)
+    /// Read on every publish, so an atomic rather than a lock.
+    private let tracedCount = Atomic<Int>(0)
 
     /// - Parameters:
     ///   - group: the event loops that serve connections; every one gets its own loop broadcaster.
@@ -37,15 +40,22 @@ public final class Broadcaster: Sendable {
     /// The number of sessions currently subscribed.
     public var subscribers: Int { self.subscriberCount.withLockedValue { $0 } }
 
+    /// Whether any subscriber asked for traced events: only then does a publisher build the traced frames.
+    public var hasTracedSubscribers: Bool { self.tracedCount.load(ordering: .relaxed) > 0 }
+
     /// The sequence number of the last event published, or 0.
     public var lastSeq: Int64 { self.ring.withLockedValue { $0.lastSeq } }
 
     /// Publishes one encoded event. Callers serialise calls and pass increasing `seq` values: delivery order is call
     /// order.
-    public func publish(seq: Int64, frame: EngineIOFrame) {
-        self.ring.withLockedValue { $0.append(seq: seq, frame: frame) }
+    /// - Parameters:
+    ///   - tracedFrame: the same event with its trace argument, for the subscribers that asked for it (built only
+    ///     when ``hasTracedSubscribers``); they get `frame` when it is `nil`.
+    public func publish(seq: Int64, frame: EngineIOFrame, tracedFrame: EngineIOFrame? = nil) {
+        let event = BroadcastEvent(seq: seq, frame: frame, tracedFrame: tracedFrame)
+        self.ring.withLockedValue { $0.append(event) }
         for loop in self.loops {
-            loop.enqueue(BroadcastEvent(seq: seq, frame: frame))
+            loop.enqueue(event)
         }
     }
 
@@ -62,14 +72,31 @@ public final class Broadcaster: Sendable {
         return self.loops[0]
     }
 
-    func subscriberAdded() { self.subscriberCount.withLockedValue { $0 += 1 } }
-    func subscriberRemoved() { self.subscriberCount.withLockedValue { $0 -= 1 } }
+    func subscriberAdded(traced: Bool) {
+        self.subscriberCount.withLockedValue { $0 += 1 }
+        if traced {
+            self.tracedCount.add(1, ordering: .relaxed)
+        }
+    }
+
+    func subscriberRemoved(traced: Bool) {
+        self.subscriberCount.withLockedValue { $0 -= 1 }
+        if traced {
+            self.tracedCount.subtract(1, ordering: .relaxed)
+        }
+    }
 }
 
 /// One published event.
 struct BroadcastEvent: Sendable {
     var seq: Int64
     var frame: EngineIOFrame
+    /// The frame with the trace argument, when any subscriber asked for it at publication.
+    var tracedFrame: EngineIOFrame?
+
+    func frame(traced: Bool) -> EngineIOFrame {
+        traced ? (self.tracedFrame ?? self.frame) : self.frame
+    }
 }
 
 /// A fixed-capacity ring of the most recent events, indexed by sequence number.
@@ -82,12 +109,13 @@ struct EventRing: Sendable {
         self.storage = Array(repeating: nil, count: capacity)
     }
 
-    mutating func append(seq: Int64, frame: EngineIOFrame) {
+    mutating func append(_ event: BroadcastEvent) {
+        let seq = event.seq
         if self.count > 0, seq != self.lastSeq + 1 {
             // A gap in the sequence: forget what was kept, so lookups never return a partial range.
             self.count = 0
         }
-        self.storage[Int(seq % Int64(self.storage.count))] = BroadcastEvent(seq: seq, frame: frame)
+        self.storage[Int(seq % Int64(self.storage.count))] = event
         self.lastSeq = seq
         self.count = min(self.count + 1, self.storage.count)
     }

@@ -4,8 +4,9 @@ import SocketIOProtocol
 
 /// Something that receives broadcast batches on its event loop: a WebSocket connection or a polling session.
 protocol BroadcastSubscriber: AnyObject {
-    /// Delivers `batch.events[index...]`. Called on the loop the subscriber registered with.
-    func deliver(_ batch: BroadcastBatch, from index: Int)
+    /// Delivers `batch.events[index...]`, traced (each event with its trace argument) when the subscriber asked for
+    /// it. Called on the loop the subscriber registered with.
+    func deliver(_ batch: BroadcastBatch, from index: Int, traced: Bool)
 }
 
 /// The events one flush hands to the subscribers of one loop, with their WebSocket framing built once.
@@ -17,24 +18,28 @@ final class BroadcastBatch {
     }
 
     /// All events as consecutive WebSocket frames in one buffer, and where each frame starts.
-    lazy var webSocketFrames: (buffer: ByteBuffer, offsets: [Int]) = {
+    lazy var webSocketFrames: (buffer: ByteBuffer, offsets: [Int]) = Self.frames(self.events, traced: false)
+    /// The same with each event's trace argument, built only when a traced subscriber asks.
+    lazy var tracedWebSocketFrames: (buffer: ByteBuffer, offsets: [Int]) = Self.frames(self.events, traced: true)
+
+    private static func frames(_ events: ArraySlice<BroadcastEvent>, traced: Bool) -> (buffer: ByteBuffer, offsets: [Int]) {
         var size = 0
-        for event in self.events {
-            size += event.frame.bytes.readableBytes + 10
+        for event in events {
+            size += event.frame(traced: traced).bytes.readableBytes + 10
         }
         var buffer = ByteBufferAllocator().buffer(capacity: size)
         var offsets: [Int] = []
-        offsets.reserveCapacity(self.events.count)
-        for event in self.events {
+        offsets.reserveCapacity(events.count)
+        for event in events {
             offsets.append(buffer.writerIndex)
-            buffer.writeWebSocketFrame(event.frame)
+            buffer.writeWebSocketFrame(event.frame(traced: traced))
         }
         return (buffer, offsets)
-    }()
+    }
 
     /// The frames from `index` on, as one buffer sharing the batch's storage.
-    func webSocketBytes(from index: Int) -> ByteBuffer {
-        let (buffer, offsets) = self.webSocketFrames
+    func webSocketBytes(from index: Int, traced: Bool) -> ByteBuffer {
+        let (buffer, offsets) = traced ? self.tracedWebSocketFrames : self.webSocketFrames
         let start = offsets[index - self.events.startIndex]
         return buffer.getSlice(at: start, length: buffer.writerIndex - start)!
     }
@@ -64,10 +69,13 @@ final class LoopBroadcaster: Sendable {
     private final class Subscription {
         let subscriber: any BroadcastSubscriber
         var nextSeq: Int64
+        /// Whether it receives each event with its trace argument (a load client asked for it).
+        let traced: Bool
 
-        init(subscriber: any BroadcastSubscriber, nextSeq: Int64) {
+        init(subscriber: any BroadcastSubscriber, nextSeq: Int64, traced: Bool) {
             self.subscriber = subscriber
             self.nextSeq = nextSeq
+            self.traced = traced
         }
     }
 
@@ -124,7 +132,7 @@ final class LoopBroadcaster: Sendable {
             }
             subscription.nextSeq = lastSeq + 1
             delivered += batch.events.endIndex - index
-            subscription.subscriber.deliver(batch, from: index)
+            subscription.subscriber.deliver(batch, from: index, traced: subscription.traced)
         }
     }
 
@@ -133,28 +141,31 @@ final class LoopBroadcaster: Sendable {
     /// - Parameters:
     ///   - after: the last sequence number the subscriber already has (or had no interest in).
     /// - Returns: `false` if events after `after` are no longer available (the caller closes the session).
-    func subscribe(_ subscriber: any BroadcastSubscriber, after: Int64, broadcaster: Broadcaster) -> Bool {
+    func subscribe(_ subscriber: any BroadcastSubscriber, after: Int64, traced: Bool, broadcaster: Broadcaster)
+        -> Bool
+    {
         self.eventLoop.preconditionInEventLoop()
         let key = ObjectIdentifier(subscriber)
         let flushedUpTo = self.confined.value.flushedUpTo
         var nextSeq = after + 1
         if after < flushedUpTo {
             guard let missed = broadcaster.recentEvents(in: (after + 1)...flushedUpTo) else { return false }
-            subscriber.deliver(BroadcastBatch(events: missed[...]), from: 0)
+            subscriber.deliver(BroadcastBatch(events: missed[...]), from: 0, traced: traced)
             nextSeq = flushedUpTo + 1
         }
-        if self.confined.value.subscribers.updateValue(Subscription(subscriber: subscriber, nextSeq: nextSeq),
-                                                       forKey: key) == nil {
-            broadcaster.subscriberAdded()
+        let subscription = Subscription(subscriber: subscriber, nextSeq: nextSeq, traced: traced)
+        if let previous = self.confined.value.subscribers.updateValue(subscription, forKey: key) {
+            broadcaster.subscriberRemoved(traced: previous.traced)
         }
+        broadcaster.subscriberAdded(traced: traced)
         return true
     }
 
     /// Removes a subscriber. Must be called on `eventLoop`.
     func unsubscribe(_ subscriber: any BroadcastSubscriber, broadcaster: Broadcaster) {
         self.eventLoop.preconditionInEventLoop()
-        if self.confined.value.subscribers.removeValue(forKey: ObjectIdentifier(subscriber)) != nil {
-            broadcaster.subscriberRemoved()
+        if let removed = self.confined.value.subscribers.removeValue(forKey: ObjectIdentifier(subscriber)) {
+            broadcaster.subscriberRemoved(traced: removed.traced)
         }
     }
 }

@@ -43,6 +43,8 @@ public final class EngineSession: Sendable {
         var upgradeTimeoutTask: Scheduled<Void>?
         var delegate: (any EngineSessionDelegate)?
         var broadcast: BroadcastState = .none
+        /// Whether the broadcast events carry their trace argument (the client asked for it when it joined).
+        var traced = false
     }
 
     private enum BroadcastState {
@@ -343,7 +345,8 @@ public final class EngineSession: Sendable {
         if let resubscribeAfter, let broadcaster = self.server.broadcaster {
             let oldLoop = broadcaster.loopBroadcaster(for: self.homeLoop)
             oldLoop.eventLoop.execute { oldLoop.unsubscribe(self, broadcaster: broadcaster) }
-            if !transport.subscribe(to: broadcaster, after: resubscribeAfter) {
+            let traced = self.state.withLockedValue { $0.traced }
+            if !transport.subscribe(to: broadcaster, after: resubscribeAfter, traced: traced) {
                 self.logger.warning("upgrade lost broadcast events; closing", metadata: ["sid": "\(self.id)"])
                 self.close(reason: .slowConsumer)
             }
@@ -383,11 +386,15 @@ public final class EngineSession: Sendable {
     ///
     /// Call it before answering the client's CONNECT, so that no event emitted after the client sees the answer
     /// can be missed.
-    public func subscribeToBroadcast() {
+    /// - Parameter traced: whether each event carries a trailing trace argument `{"seq":N,"emittedAt":T}` (its
+    ///   sequence number and emission time in monotonic nanoseconds): what a load client asks for, to detect loss,
+    ///   duplicates and reordering and to measure latency. The contract's payload is unchanged.
+    public func subscribeToBroadcast(traced: Bool = false) {
         guard let broadcaster = self.server.broadcaster else { return }
         let after = broadcaster.lastSeq
         let target = self.state.withLockedValue { state -> WebSocketTransport?? in
             guard case .none = state.broadcast, !state.machine.isClosed else { return .none }
+            state.traced = traced
             if let webSocket = state.webSocket {
                 state.broadcast = .webSocket(webSocket)
                 return .some(webSocket)
@@ -399,7 +406,7 @@ public final class EngineSession: Sendable {
         case .none:
             return
         case .some(.some(let webSocket)):
-            if !webSocket.subscribe(to: broadcaster, after: after) {
+            if !webSocket.subscribe(to: broadcaster, after: after, traced: traced) {
                 self.close(reason: .slowConsumer)
             }
         case .some(.none):
@@ -410,7 +417,7 @@ public final class EngineSession: Sendable {
                     if case .polling(let lastDelivered) = state.broadcast { return lastDelivered }
                     return nil
                 }
-                if let after, !loop.subscribe(self, after: after, broadcaster: broadcaster) {
+                if let after, !loop.subscribe(self, after: after, traced: traced, broadcaster: broadcaster) {
                     self.close(reason: .slowConsumer)
                 }
             }
@@ -513,7 +520,7 @@ public final class EngineSession: Sendable {
 
 extension EngineSession: BroadcastSubscriber {
     /// Broadcast events for a polling session: queued for (or answering) the next GET.
-    func deliver(_ batch: BroadcastBatch, from index: Int) {
+    func deliver(_ batch: BroadcastBatch, from index: Int, traced: Bool) {
         let events = batch.events[index...]
         guard let last = events.last?.seq else { return }
         var overflow = false
@@ -521,7 +528,7 @@ extension EngineSession: BroadcastSubscriber {
             // Once upgraded, the WebSocket transport is the subscriber: late polling deliveries are dropped.
             guard case .polling = state.broadcast, state.machine.transport == .polling else { return nil }
             state.broadcast = .polling(lastDelivered: last)
-            let frames = events.map(\.frame)
+            let frames = events.map { $0.frame(traced: traced) }
             let action = state.machine.send(frames)
             overflow = state.machine.queuedBytes > self.server.maxBacklogBytes
             return action

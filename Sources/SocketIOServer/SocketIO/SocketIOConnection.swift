@@ -118,7 +118,7 @@ final class SocketIOConnection: EngineSessionDelegate {
         self.state.withLockedValue { $0.sockets[namespace] = socket }
         if existing == nil, definition.receivesBroadcasts {
             // Before the answer: an event emitted once the client has its answer must reach it.
-            session.subscribeToBroadcast()
+            session.subscribeToBroadcast(traced: Self.asksForTrace(auth))
         }
         var payload = ByteBuffer()
         payload.writeStaticString(#"{"sid":"#)
@@ -164,6 +164,18 @@ final class SocketIOConnection: EngineSessionDelegate {
         }
         for namespace in left {
             session.send(SocketIOPacket(type: .disconnect, namespace: namespace).frame)
+        }
+    }
+
+    /// Whether the CONNECT's auth object has `"tablecastTrace":true`: a load client asking for each event's trace.
+    static func asksForTrace(_ auth: ByteBuffer?) -> Bool {
+        guard let auth else { return false }
+        return auth.withUnsafeReadableBytes { bytes in
+            guard let members = try? JSONScanner.objectMembers(bytes) else { return false }
+            return members.contains { member in
+                member.key == "tablecastTrace" && member.kind == .bool
+                    && bytes[member.span.lowerBound] == UInt8(ascii: "t")
+            }
         }
     }
 

@@ -73,13 +73,13 @@ final class WebSocketTransport: Sendable {
 
     /// Subscribes to broadcasts on this channel's loop.
     /// - Returns: `false` when events after `after` were no longer available (only when called on the loop).
-    func subscribe(to broadcaster: Broadcaster, after: Int64) -> Bool {
+    func subscribe(to broadcaster: Broadcaster, after: Int64, traced: Bool) -> Bool {
         let loop = broadcaster.loopBroadcaster(for: self.channel.eventLoop)
         if self.channel.eventLoop.inEventLoop, loop.eventLoop === self.channel.eventLoop {
-            return loop.subscribe(self, after: after, broadcaster: broadcaster)
+            return loop.subscribe(self, after: after, traced: traced, broadcaster: broadcaster)
         }
         loop.eventLoop.execute {
-            if !loop.subscribe(self, after: after, broadcaster: broadcaster) {
+            if !loop.subscribe(self, after: after, traced: traced, broadcaster: broadcaster) {
                 self.close()
             }
         }
@@ -101,8 +101,8 @@ final class WebSocketTransport: Sendable {
 
 extension WebSocketTransport: BroadcastSubscriber {
     /// One write and one flush per batch; a connection whose unsent backlog passes the bound is closed.
-    func deliver(_ batch: BroadcastBatch, from index: Int) {
-        let bytes = batch.webSocketBytes(from: index)
+    func deliver(_ batch: BroadcastBatch, from index: Int, traced: Bool) {
+        let bytes = batch.webSocketBytes(from: index, traced: traced)
         if self.channel.eventLoop.inEventLoop {
             self.writeRaw(bytes)
             self.checkBacklog()

@@ -1,0 +1,230 @@
+import NIOCore
+
+/// One load-test client on a raw TCP connection: the WebSocket handshake, Engine.IO open and heartbeat, the
+/// namespace CONNECT (asking for traces), then every event counted where it arrives, on its event loop.
+///
+/// It is deliberately not ``SocketIOClient``: at millions of deliveries per second a client can afford a few dozen
+/// nanoseconds per event, so frames are parsed in place from the socket's bytes, nothing is allocated per event,
+/// and only the trailing trace argument (`{"seq":N,"emittedAt":T}`) is read.
+final class LoadConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    enum Phase {
+        case handshake
+        case open
+        case connected
+        case closed
+    }
+
+    private let host: String
+    private let requestPath: String
+    private let namespace: String
+    let tally: LoadTally
+    private var phase = Phase.handshake
+    private var cumulation: ByteBuffer?
+    /// Called once the namespace accepted the client, and when the connection ends (with the reason).
+    private let onConnected: () -> Void
+    private let onClosed: (String) -> Void
+
+    init(host: String, port: Int, path: String, namespace: String, tally: LoadTally,
+         onConnected: @escaping () -> Void, onClosed: @escaping (String) -> Void) {
+        self.host = "\(host):\(port)"
+        self.requestPath = "\(path)?EIO=4&transport=websocket"
+        self.namespace = namespace
+        self.tally = tally
+        self.onConnected = onConnected
+        self.onClosed = onClosed
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        var request = context.channel.allocator.buffer(capacity: 256)
+        request.writeString(
+            "GET \(self.requestPath) HTTP/1.1\r\nHost: \(self.host)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGFibGVjYXN0LWxvYWQtMQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        context.writeAndFlush(self.wrapOutboundOut(request), promise: nil)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.close(reason: self.phase == .connected ? "connection closed" : "closed before connecting")
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.close(reason: "\(error)")
+        context.close(promise: nil)
+    }
+
+    private func close(reason: String) {
+        guard self.phase != .closed else { return }
+        self.phase = .closed
+        self.onClosed(reason)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = self.unwrapInboundIn(data)
+        if self.cumulation == nil || self.cumulation!.readableBytes == 0 {
+            self.cumulation = incoming
+        } else {
+            self.cumulation!.writeBuffer(&incoming)
+        }
+        var buffer = self.cumulation!
+        self.cumulation = nil
+        if self.phase == .handshake {
+            guard let end = buffer.readableBytesView.firstRange(of: "\r\n\r\n".utf8) else {
+                self.cumulation = buffer
+                return
+            }
+            let head = buffer.readString(length: end.upperBound - buffer.readerIndex) ?? ""
+            guard head.hasPrefix("HTTP/1.1 101") else {
+                let status = head.split(separator: "\r\n", maxSplits: 1).first ?? ""
+                self.close(reason: "the WebSocket upgrade was refused: \(status)")
+                context.close(promise: nil)
+                return
+            }
+            self.phase = .open
+        }
+        let receivedAt = Int64(NIODeadline.now().uptimeNanoseconds)
+        while let frame = Self.nextFrame(&buffer) {
+            self.handle(frame: frame, context: context, receivedAt: receivedAt)
+            if self.phase == .closed { return }
+        }
+        if buffer.readableBytes > 0 {
+            // Keep the partial frame, compacted so the cumulation does not grow with what was read.
+            buffer.discardReadBytes()
+            self.cumulation = buffer
+        }
+    }
+
+    /// A WebSocket frame's opcode and payload, read in place; `nil` until the whole frame is there.
+    private static func nextFrame(_ buffer: inout ByteBuffer) -> (opcode: UInt8, payload: ByteBuffer)? {
+        let start = buffer.readerIndex
+        guard let first = buffer.getInteger(at: start, as: UInt8.self),
+            let second = buffer.getInteger(at: start + 1, as: UInt8.self)
+        else { return nil }
+        var length = Int(second & 0x7F)
+        var header = 2
+        if length == 126 {
+            guard let extended = buffer.getInteger(at: start + 2, as: UInt16.self) else { return nil }
+            length = Int(extended)
+            header = 4
+        } else if length == 127 {
+            guard let extended = buffer.getInteger(at: start + 2, as: UInt64.self) else { return nil }
+            length = Int(extended)
+            header = 10
+        }
+        if second & 0x80 != 0 {
+            header += 4  // a server never masks; skip a mask key all the same
+        }
+        guard buffer.readableBytes >= header + length,
+            let payload = buffer.getSlice(at: start + header, length: length)
+        else { return nil }
+        buffer.moveReaderIndex(forwardBy: header + length)
+        return (first & 0x0F, payload)
+    }
+
+    private func handle(frame: (opcode: UInt8, payload: ByteBuffer), context: ChannelHandlerContext,
+                        receivedAt: Int64) {
+        switch frame.opcode {
+        case 0x1:
+            self.handleText(frame.payload, context: context, receivedAt: receivedAt)
+        case 0x8:
+            self.close(reason: "the server closed the WebSocket")
+            context.close(promise: nil)
+        case 0x9:
+            self.send(opcode: 0xA, frame.payload.readableBytesView, context: context)
+        default:
+            break
+        }
+    }
+
+    private func handleText(_ payload: ByteBuffer, context: ChannelHandlerContext, receivedAt: Int64) {
+        guard let type = payload.getInteger(at: payload.readerIndex, as: UInt8.self) else { return }
+        switch type {
+        case UInt8(ascii: "0"):
+            // Engine.IO open: join the namespace, asking for each event's trace.
+            self.send(text: "40\(self.namespace),{\"tablecastTrace\":true}", context: context)
+        case UInt8(ascii: "2"):
+            self.send(text: "3", context: context)
+        case UInt8(ascii: "4"):
+            guard let kind = payload.getInteger(at: payload.readerIndex + 1, as: UInt8.self) else { return }
+            switch kind {
+            case UInt8(ascii: "2"):
+                self.tally.received(Self.trace(payload), receivedAt: receivedAt, bytes: payload.readableBytes)
+            case UInt8(ascii: "0"):
+                if self.phase == .open {
+                    self.phase = .connected
+                    self.onConnected()
+                }
+            case UInt8(ascii: "1"):
+                self.close(reason: "io server disconnect")
+                context.close(promise: nil)
+            case UInt8(ascii: "4"):
+                self.close(reason: "the namespace refused the client: \(String(buffer: payload))")
+                context.close(promise: nil)
+            default:
+                break
+            }
+        case UInt8(ascii: "1"):
+            self.close(reason: "the server closed the session")
+            context.close(promise: nil)
+        default:
+            break
+        }
+    }
+
+    /// The trailing `{"seq":N,"emittedAt":T}]` of a traced event, read backwards from the end; `nil` without one.
+    static func trace(_ payload: ByteBuffer) -> (seq: Int64, emittedAt: Int64)? {
+        payload.withUnsafeReadableBytes { bytes -> (Int64, Int64)? in
+            var index = bytes.count - 1
+            guard index > 2, bytes[index] == UInt8(ascii: "]"), bytes[index - 1] == UInt8(ascii: "}") else {
+                return nil
+            }
+            index -= 2
+            func number() -> Int64? {
+                var value: Int64 = 0
+                var scale: Int64 = 1
+                var digits = 0
+                while index >= 0, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+                    value += Int64(bytes[index] - UInt8(ascii: "0")) * scale
+                    scale &*= 10
+                    index -= 1
+                    digits += 1
+                }
+                return digits > 0 && digits <= 18 ? value : nil
+            }
+            func expect(_ text: StaticString) -> Bool {
+                let count = text.utf8CodeUnitCount
+                guard index - count + 1 >= 0 else { return false }
+                for offset in 0..<count where bytes[index - count + 1 + offset] != text.utf8Start[offset] {
+                    return false
+                }
+                index -= count
+                return true
+            }
+            guard let emittedAt = number(), expect(",\"emittedAt\":"), let seq = number(), expect("{\"seq\":")
+            else { return nil }
+            return (seq, emittedAt)
+        }
+    }
+
+    private func send(text: String, context: ChannelHandlerContext) {
+        self.send(opcode: 0x1, text.utf8, context: context)
+    }
+
+    /// Writes one masked frame (a client must mask; a fixed key is as good as any for a load client).
+    private func send(opcode: UInt8, _ payload: some Collection<UInt8>, context: ChannelHandlerContext) {
+        let mask: [UInt8] = [0x37, 0xFA, 0x21, 0x3D]
+        var buffer = context.channel.allocator.buffer(capacity: payload.count + 8)
+        buffer.writeInteger(0x80 | opcode)
+        precondition(payload.count < 126, "load clients send only short control and protocol frames")
+        buffer.writeInteger(UInt8(0x80 | payload.count))
+        buffer.writeBytes(mask)
+        for (offset, byte) in payload.enumerated() {
+            buffer.writeInteger(byte ^ mask[offset % 4])
+        }
+        context.writeAndFlush(self.wrapOutboundOut(buffer), promise: nil)
+    }
+}

@@ -1,0 +1,301 @@
+import Histogram
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// `tablecast load`: many WebSocket clients on one namespace, each counting what it receives against the server's
+/// sequence numbers (loss, duplicates, reordering) and measuring emit-to-receive latency.
+///
+/// Every client joins with `{"tablecastTrace":true}`: a tablecast server then appends `{"seq":N,"emittedAt":T}` to
+/// each event it sends that client (the contract's payload unchanged), `T` in the monotonic nanoseconds the client
+/// reads too (same machine). Another server's events are counted as untraced.
+public enum LoadRun {
+    public struct Options: Sendable {
+        /// `http://host:port/namespace`.
+        public var url: String
+        public var clients: Int
+        /// Seconds over which the clients are opened, evenly.
+        public var ramp: Double
+        /// Seconds measured once every client is connected.
+        public var duration: Double
+        public var path: String
+
+        public init(url: String, clients: Int, ramp: Double = 0, duration: Double, path: String = "/socket.io/") {
+            self.url = url
+            self.clients = clients
+            self.ramp = ramp
+            self.duration = duration
+            self.path = path
+        }
+    }
+
+    /// A second's view, for a progress line.
+    public struct Progress: Sendable {
+        public var elapsed: Double
+        public var connected: Int
+        public var closed: Int
+        public var events: Int
+        /// Deliveries per second over the last second.
+        public var rate: Double
+    }
+
+    /// The figures of a run.
+    public struct Report: Sendable, Codable {
+        public var url: String
+        public var clients: Int
+        public var connected: Int
+        /// Clients that never joined, or were disconnected.
+        public var failed: Int
+        public var disconnected: Int
+        /// The measured window, from the moment every client was connected.
+        public var seconds: Double
+        /// Events received during the window, and per second.
+        public var deliveries: Int
+        public var deliveriesPerSecond: Double
+        public var bytesPerSecond: Double
+        /// The whole run, every client from its first traced event to the server's last (or its own last):
+        /// expected, received (unique), lost, duplicated, out of order.
+        public var expected: Int
+        public var delivered: Int
+        public var lost: Int
+        public var duplicates: Int
+        public var reordered: Int
+        /// Events without a trace (a server that is not tablecast).
+        public var untraced: Int
+        /// Every event received, from the first client's connection to the end.
+        public var received: Int
+        /// The server's last seq when the measure ended, when it answered.
+        public var serverLastSeq: Int64?
+        /// Emit-to-receive latency, microseconds.
+        public var latency: Latency
+        /// The first reasons clients failed or were disconnected.
+        public var failures: [String]
+
+        public struct Latency: Sendable, Codable {
+            public var count: Int
+            public var p50: Int
+            public var p90: Int
+            public var p99: Int
+            public var p999: Int
+            public var max: Int
+            public var mean: Double
+        }
+    }
+
+    /// Why the run could not start.
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Runs the load.
+    /// - Parameters:
+    ///   - lastSeq: asks the server for its last seq (its health endpoint), or `nil` when it cannot tell.
+    ///   - progress: called about once a second.
+    public static func run(
+        options: Options,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        lastSeq: @Sendable () async -> Int64?,
+        progress: @Sendable (Progress) -> Void = { _ in }
+    ) async throws -> Report {
+        let endpoint: SocketIOEndpoint
+        do {
+            endpoint = try SocketIOEndpoint(url: options.url, path: options.path)
+        } catch {
+            throw Failure(description: "\(error)")
+        }
+        let clock = ContinuousClock()
+        let started = clock.now
+        let loops = Array(group.makeIterator())
+        var loopTallies: [NIOLoopBound<LoadTally.Loop>] = []
+        for loop in loops {
+            loopTallies.append(try await loop.submit { NIOLoopBound(LoadTally.Loop(), eventLoop: loop) }.get())
+        }
+        let status = NIOLockedValueBox(Status())
+        var clients: [Client] = []
+        clients.reserveCapacity(options.clients)
+
+        // Open the clients, spread over the ramp.
+        for index in 0..<options.clients {
+            let loopIndex = index % loops.count
+            let loop = loops[loopIndex]
+            let shared = loopTallies[loopIndex]
+            let due = started + .seconds(options.ramp * Double(index) / Double(max(1, options.clients)))
+            if due > clock.now {
+                try await clock.sleep(until: due)
+            }
+            let client = try await loop.submit { () -> Client in
+                let tally = LoadTally(loop: shared.value)
+                return Client(loop: loop, tally: NIOLoopBound(tally, eventLoop: loop))
+            }.get()
+            let tally = client.tally
+            let connect = ClientBootstrap(group: loop)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .connectTimeout(.seconds(10))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            LoadConnectionHandler(
+                                host: endpoint.host, port: endpoint.port, path: endpoint.path,
+                                namespace: endpoint.namespace, tally: tally.value,
+                                onConnected: { status.withLockedValue { $0.connected += 1 } },
+                                onClosed: { reason in
+                                    status.withLockedValue { status in
+                                        guard !status.stopping else { return }
+                                        status.closed += 1
+                                        if status.failures.count < 10 {
+                                            status.failures.append(reason)
+                                        }
+                                    }
+                                }
+                            )
+                        )
+                    }
+                }
+                .connect(host: endpoint.host, port: endpoint.port)
+            connect.whenFailure { error in
+                status.withLockedValue { status in
+                    status.closed += 1
+                    if status.failures.count < 10 {
+                        status.failures.append("\(error)")
+                    }
+                }
+            }
+            client.channel = connect
+            clients.append(client)
+        }
+
+        // Wait (up to 30 s) for every client to join or fail, then measure.
+        let joinDeadline = clock.now + .seconds(30)
+        while clock.now < joinDeadline {
+            let (connected, closed) = status.withLockedValue { ($0.connected, $0.closed) }
+            if connected + closed >= options.clients { break }
+            try await clock.sleep(for: .milliseconds(20))
+        }
+        let windowStart = clock.now
+        let eventsAtStart = try await Self.totals(loopTallies).events
+        var lastEvents = eventsAtStart
+        var lastTick = windowStart
+        let windowEnd = windowStart + .seconds(options.duration)
+        while clock.now < windowEnd {
+            try await clock.sleep(until: min(windowEnd, lastTick + .seconds(1)))
+            let now = clock.now
+            let events = try await Self.totals(loopTallies).events
+            let (connected, closed) = status.withLockedValue { ($0.connected, $0.closed) }
+            progress(Progress(elapsed: Self.seconds(now - started), connected: connected, closed: closed,
+                              events: events, rate: Double(events - lastEvents) / max(1e-9, Self.seconds(now - lastTick))))
+            lastEvents = events
+            lastTick = now
+        }
+        let measured = try await Self.totals(loopTallies)
+        let windowSeconds = Self.seconds(clock.now - windowStart)
+
+        // Let what the server emitted before the end arrive (up to 3 s), then close.
+        let serverLastSeq = await lastSeq()
+        if let serverLastSeq {
+            let settleDeadline = clock.now + .seconds(3)
+            while clock.now < settleDeadline {
+                var behind = false
+                for client in clients {
+                    let maxSeq = try await client.loop.submit { client.tally.value.firstSeq == nil ? Int64.max : client.tally.value.maxSeq }.get()
+                    if maxSeq < serverLastSeq {
+                        behind = true
+                        break
+                    }
+                }
+                if !behind { break }
+                try await clock.sleep(for: .milliseconds(50))
+            }
+        }
+        var expected = 0
+        var lost = 0
+        var duplicates = 0
+        var reordered = 0
+        var received = 0
+        for client in clients {
+            let figures = try await client.loop.submit { () -> (Int, Int, Int, Int, Int) in
+                let tally = client.tally.value
+                let last = serverLastSeq ?? tally.maxSeq
+                return (tally.expected(upTo: last), tally.lost(upTo: last), tally.duplicates, tally.reordered,
+                        tally.received)
+            }.get()
+            expected += figures.0
+            lost += figures.1
+            duplicates += figures.2
+            reordered += figures.3
+            received += figures.4
+        }
+        let totals = try await Self.totals(loopTallies)
+        status.withLockedValue { $0.stopping = true }
+        for client in clients {
+            if let channel = try? await client.channel?.get() {
+                try? await channel.close()
+            }
+        }
+        let finalStatus = status.withLockedValue { $0 }
+        let latency = totals.latency
+        return Report(
+            url: options.url, clients: options.clients, connected: finalStatus.connected,
+            failed: options.clients - finalStatus.connected,
+            disconnected: max(0, finalStatus.closed - (options.clients - finalStatus.connected)),
+            seconds: windowSeconds, deliveries: measured.events - eventsAtStart,
+            deliveriesPerSecond: Double(measured.events - eventsAtStart) / max(1e-9, windowSeconds),
+            bytesPerSecond: Double(measured.bytes) / max(1e-9, Self.seconds(clock.now - started)),
+            expected: expected, delivered: max(0, expected - lost), lost: lost, duplicates: duplicates,
+            reordered: reordered, untraced: totals.untraced, received: totals.events, serverLastSeq: serverLastSeq,
+            latency: Report.Latency(
+                count: Int(latency.totalCount), p50: Int(latency.valueAtPercentile(50)),
+                p90: Int(latency.valueAtPercentile(90)), p99: Int(latency.valueAtPercentile(99)),
+                p999: Int(latency.valueAtPercentile(99.9)), max: Int(latency.max),
+                mean: latency.totalCount > 0 ? latency.mean : 0
+            ),
+            failures: finalStatus.failures
+        )
+    }
+
+    private struct Status {
+        var connected = 0
+        var closed = 0
+        /// Set before the run closes its clients, so that those closes are not counted as failures.
+        var stopping = false
+        var failures: [String] = []
+    }
+
+    /// One client: its loop, its tally, its channel once connected.
+    private final class Client: @unchecked Sendable {
+        let loop: any EventLoop
+        let tally: NIOLoopBound<LoadTally>
+        /// Set once, before anyone reads it.
+        var channel: EventLoopFuture<any Channel>?
+
+        init(loop: any EventLoop, tally: NIOLoopBound<LoadTally>) {
+            self.loop = loop
+            self.tally = tally
+        }
+    }
+
+    private struct Totals {
+        var events = 0
+        var bytes = 0
+        var untraced = 0
+        var latency = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+    }
+
+    /// The loops' figures, read on each loop.
+    private static func totals(_ loops: [NIOLoopBound<LoadTally.Loop>]) async throws -> Totals {
+        var totals = Totals()
+        for shared in loops {
+            let (events, bytes, untraced, latency) = try await shared.eventLoop.submit {
+                (shared.value.events, shared.value.bytes, shared.value.untraced, shared.value.latency)
+            }.get()
+            totals.events += events
+            totals.bytes += bytes
+            totals.untraced += untraced
+            totals.latency.add(latency)
+        }
+        return totals
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    }
+}

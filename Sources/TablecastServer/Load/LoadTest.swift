@@ -1,0 +1,100 @@
+import Foundation
+import SocketIOClient
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// `tablecast load`: the load client (``LoadRun``) against a server, with the server's last seq read from its health
+/// endpoint, a progress line and a summary, as text or JSON.
+public enum LoadTest {
+    /// What a run found, ready to print.
+    public struct Outcome: Sendable {
+        /// The summary, one line each.
+        public var lines: [String]
+        /// The same figures as one JSON object.
+        public var json: String
+        /// Whether every client connected and received everything, once and in order.
+        public var isClean: Bool
+    }
+
+    /// Runs `clients` clients against `url` (`http://host:port/namespace`) for `duration` seconds.
+    /// - Parameter progress: one line about every second (for a terminal).
+    public static func run(url: String, clients: Int, ramp: Double, duration: Double,
+                           progress: @escaping @Sendable (String) -> Void) async throws -> Outcome {
+        let options = LoadRun.Options(url: url, clients: clients, ramp: ramp, duration: duration)
+        let health = Self.healthURL(url)
+        let report = try await LoadRun.run(
+            options: options,
+            lastSeq: { await Self.lastSeq(health) },
+            progress: { step in
+                progress(String(format: "%5.1f s  %d/%d clients  %d events  %.0f deliveries/s", step.elapsed,
+                                step.connected, clients, step.events, step.rate))
+            }
+        )
+        return Outcome(lines: Self.lines(report), json: Self.json(report), isClean: Self.isClean(report))
+    }
+
+    static func isClean(_ report: LoadRun.Report) -> Bool {
+        report.connected == report.clients && report.lost == 0 && report.duplicates == 0 && report.reordered == 0
+    }
+
+    static func lines(_ report: LoadRun.Report) -> [String] {
+        let latency = report.latency
+        var lines = [
+            "load \(report.url): \(report.connected)/\(report.clients) clients connected, "
+                + "\(String(format: "%.1f", report.seconds)) s measured",
+            "deliveries: \(report.deliveries) (\(Self.rate(report.deliveriesPerSecond))/s), "
+                + "\(Self.rate(report.bytesPerSecond))B/s",
+            "delivered/expected: \(report.delivered)/\(report.expected); lost \(report.lost), duplicates "
+                + "\(report.duplicates), out of order \(report.reordered)"
+                + (report.serverLastSeq.map { " (server's last seq \($0))" } ?? " (the server's last seq was not known)"),
+            "latency (emit to receive, µs): p50 \(latency.p50), p90 \(latency.p90), p99 \(latency.p99), "
+                + "p99.9 \(latency.p999), max \(latency.max) over \(latency.count) events",
+        ]
+        if report.untraced > 0 {
+            lines.append("untraced events: \(report.untraced) (the server does not trace them: counted, not checked)")
+        }
+        if report.failed > 0 || !report.failures.isEmpty {
+            lines.append("failed or disconnected clients: \(report.failed); first reasons: "
+                + report.failures.prefix(3).joined(separator: "; "))
+        }
+        return lines
+    }
+
+    static func json(_ report: LoadRun.Report) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(report) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func rate(_ value: Double) -> String {
+        switch value {
+        case 1e6...: String(format: "%.2f M", value / 1e6)
+        case 1e3...: String(format: "%.1f K", value / 1e3)
+        default: String(format: "%.0f ", value)
+        }
+    }
+
+    /// `http://host:port/_tablecast/health` for a namespace URL.
+    static func healthURL(_ url: String) -> URL? {
+        guard var components = URLComponents(string: url) else { return nil }
+        components.path = "/_tablecast/health"
+        components.query = nil
+        return components.url
+    }
+
+    /// The server's last seq, from its health endpoint; `nil` when it has none (another server).
+    static func lastSeq(_ url: URL?) async -> Int64? {
+        guard let url else { return nil }
+        var request = URLRequest(url: url)
+        request.timeoutInterval = 5
+        guard let (data, response) = try? await URLSession.shared.data(for: request),
+            (response as? HTTPURLResponse)?.statusCode == 200,
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let lastSeq = object["lastSeq"] as? Int
+        else { return nil }
+        return Int64(lastSeq)
+    }
+}

@@ -1,0 +1,65 @@
+"""`tablecast load` through the real binary: a clean run against tablecast, and its loss, duplicate and reorder
+detection against a server that drops, repeats and reorders on purpose."""
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from tablecast_testkit import tablecast_binary
+
+HERE = Path(__file__).resolve().parent
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def load(url, *args, timeout=120):
+    result = subprocess.run([str(tablecast_binary()), "load", url, *args, "--json"], capture_output=True, text=True,
+                            timeout=timeout)
+    return result, (json.loads(result.stdout) if result.stdout.strip().startswith("{") else None)
+
+
+def test_load_against_tablecast_is_clean_and_measures_latency(servers):
+    server = servers.serve(idle=False, extra=["--scenario", "steady-load", "--rate", "500/s"])
+    result, report = load(server.url + "/events", "--clients", "20", "--ramp", "1s", "--duration", "3s")
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert report["connected"] == 20 and report["failed"] == 0 and report["disconnected"] == 0
+    assert report["lost"] == 0 and report["duplicates"] == 0 and report["reordered"] == 0
+    assert report["delivered"] == report["expected"] > 20 * 500
+    assert report["deliveries"] > 0 and report["deliveriesPerSecond"] > 0 and report["untraced"] == 0
+    latency = report["latency"]
+    assert latency["count"] == report["received"] and 0 <= latency["p50"] <= latency["p99"] <= latency["max"]
+    assert report["serverLastSeq"] > 0
+
+
+def test_load_detects_loss_duplicates_and_reordering(tmp_path):
+    port = free_port()
+    clients = 5
+    emitter = subprocess.Popen([sys.executable, str(HERE / "sio_traced_emitter.py"), str(port), str(clients)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert emitter.stdout.readline().startswith("emitter listening")
+        result, report = load(f"http://127.0.0.1:{port}/events", "--clients", str(clients), "--duration", "3s")
+    finally:
+        emitter.kill()
+        emitter.wait(5)
+    assert result.returncode == 1, result  # not clean
+    assert report["serverLastSeq"] == 100
+    assert report["expected"] == 100 * clients
+    assert report["lost"] == 1 * clients
+    assert report["duplicates"] == 1 * clients
+    assert report["reordered"] == 1 * clients
+    assert report["delivered"] == 99 * clients
+
+
+def test_load_bad_input(tmp_path):
+    result = subprocess.run([str(tablecast_binary()), "load", f"http://127.0.0.1:{free_port()}/events", "--clients",
+                             "3", "--duration", "1s"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and "failed or disconnected clients: 3" in result.stdout, result
+    bad = subprocess.run([str(tablecast_binary()), "load", "ftp://x", "--clients", "3"], capture_output=True, text=True)
+    assert bad.returncode == 64
