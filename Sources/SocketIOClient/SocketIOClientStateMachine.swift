@@ -192,26 +192,17 @@ struct SocketIOClientStateMachine: Sendable {
 
     /// The event name and the arguments' bytes, as documented on ``SocketIOClientEvent/event(name:payload:receivedAtWallMillis:receivedAtMonoNanos:)``.
     static func event(_ payload: ByteBuffer) -> (String, [UInt8])? {
-        payload.withUnsafeReadableBytes { bytes -> (String, [UInt8])? in
-            guard let elements = try? JSONScanner.arrayElements(bytes), let first = elements.first else { return nil }
-            let nameBytes = UnsafeRawBufferPointer(rebasing: bytes[first.span])
-            let name: String
-            if first.kind == .string {
-                guard let decoded = try? JSONScanner.decodeString(nameBytes) else { return nil }
-                name = decoded
-            } else {
-                name = String(decoding: nameBytes, as: UTF8.self)
-            }
-            let arguments = elements.dropFirst()
-            guard let firstArgument = arguments.first, let lastArgument = arguments.last else { return (name, []) }
-            if arguments.count == 1 {
-                return (name, Array(bytes[firstArgument.span]))
-            }
-            var joined: [UInt8] = [UInt8(ascii: "[")]
-            joined.append(contentsOf: bytes[firstArgument.span.lowerBound..<lastArgument.span.upperBound])
-            joined.append(UInt8(ascii: "]"))
-            return (name, joined)
+        guard let (name, arguments) = SocketIOPacket.eventElements(payload) else { return nil }
+        guard let first = arguments.first, let last = arguments.last else { return (name, []) }
+        let bytes = payload.readableBytesView
+        let start = bytes.startIndex
+        if arguments.count == 1 {
+            return (name, Array(bytes[(start + first.lowerBound)..<(start + first.upperBound)]))
         }
+        var joined: [UInt8] = [UInt8(ascii: "[")]
+        joined.append(contentsOf: bytes[(start + first.lowerBound)..<(start + last.upperBound)])
+        joined.append(UInt8(ascii: "]"))
+        return (name, joined)
     }
 
     /// A CONNECT_ERROR's message: the `message` member of an object, or the string itself.

@@ -209,6 +209,24 @@ extension SocketIOPacket {
         return EngineIOFrame(bytes: buffer)
     }
 
+    /// The event name and where each argument's bytes are, in an EVENT's payload (`["name",arg,…]`): offsets from
+    /// the payload's reader index. `nil` when the payload is not such an array (the name may be any JSON value, as
+    /// the reference parser allows; a non-string name is taken as its text).
+    public static func eventElements(_ payload: ByteBuffer) -> (name: String, arguments: [Range<Int>])? {
+        payload.withUnsafeReadableBytes { bytes -> (String, [Range<Int>])? in
+            guard let elements = try? JSONScanner.arrayElements(bytes), let first = elements.first else { return nil }
+            let nameBytes = UnsafeRawBufferPointer(rebasing: bytes[first.span])
+            let name: String
+            if first.kind == .string {
+                guard let decoded = try? JSONScanner.decodeString(nameBytes) else { return nil }
+                name = decoded
+            } else {
+                name = String(decoding: nameBytes, as: UTF8.self)
+            }
+            return (name, elements.dropFirst().map(\.span))
+        }
+    }
+
     /// An ``eventFrame(namespace:name:payload:)`` with a trailing trace argument, `{"seq":N,"emittedAt":T}`: the
     /// event's sequence number and its emission time in monotonic nanoseconds, for load clients that ask for it.
     /// The payload argument is unchanged.

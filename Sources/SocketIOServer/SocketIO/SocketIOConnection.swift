@@ -133,22 +133,10 @@ final class SocketIOConnection: EngineSessionDelegate {
         guard let payload = packet.payload,
             let handlers = self.configuration.namespaces[socket.namespace]?.eventHandlers, !handlers.isEmpty
         else { return }
-        let parsed: (String, [ByteBuffer])? = payload.withUnsafeReadableBytes { bytes in
-            guard let elements = try? JSONScanner.arrayElements(bytes), let first = elements.first else { return nil }
-            let nameBytes = UnsafeRawBufferPointer(rebasing: bytes[first.span])
-            let name: String
-            if first.kind == .string {
-                guard let decoded = try? JSONScanner.decodeString(nameBytes) else { return nil }
-                name = decoded
-            } else {
-                name = String(decoding: nameBytes, as: UTF8.self)
-            }
-            let arguments = elements.dropFirst().map { element in
-                payload.getSlice(at: payload.readerIndex + element.span.lowerBound, length: element.span.count)!
-            }
-            return (name, arguments)
+        guard let (name, spans) = SocketIOPacket.eventElements(payload), let handler = handlers[name] else { return }
+        let arguments = spans.map { span in
+            payload.getSlice(at: payload.readerIndex + span.lowerBound, length: span.count)!
         }
-        guard let (name, arguments) = parsed, let handler = handlers[name] else { return }
         handler(socket, SocketIOEvent(name: name, arguments: arguments, attachments: attachments, ackID: packet.ackID))
     }
 
