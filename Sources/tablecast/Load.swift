@@ -4,7 +4,7 @@ import TablecastServer
 
 struct Load: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Open many WebSocket clients on a namespace and measure what they receive.",
+        abstract: "Open many Socket.IO clients on a namespace and measure what they receive.",
         discussion: """
             Each client joins with {"tablecastTrace":true}: a tablecast server then appends the event's sequence \
             number and emission time to what it sends that client (the payload is unchanged), so every client \
@@ -26,6 +26,9 @@ struct Load: AsyncParsableCommand {
     @Option(help: "How long to measure once every client is connected, e.g. 60s.")
     var duration = "30s"
 
+    @Option(help: "websocket or polling (long-polling, never upgraded).")
+    var transport = "websocket"
+
     @Flag(help: "Print the summary as one JSON object.")
     var json = false
 
@@ -36,6 +39,9 @@ struct Load: AsyncParsableCommand {
         }
         if let ramp = self.ramp, CommandLineUnits.duration(ramp) == nil {
             throw ValidationError("--ramp must be a positive duration such as 10s; got '\(ramp)'")
+        }
+        guard LoadTest.transports.contains(self.transport) else {
+            throw ValidationError("--transport must be websocket or polling; got '\(self.transport)'")
         }
         guard self.url.hasPrefix("http://") else {
             throw ValidationError("URL must be http://HOST:PORT/NAMESPACE; got '\(self.url)'")
@@ -48,7 +54,7 @@ struct Load: AsyncParsableCommand {
         do {
             outcome = try await LoadTest.run(
                 url: self.url, clients: self.clients, ramp: self.ramp.flatMap(CommandLineUnits.duration) ?? 0,
-                duration: CommandLineUnits.duration(self.duration) ?? 30
+                duration: CommandLineUnits.duration(self.duration) ?? 30, transport: self.transport
             ) { line in
                 if terminal {
                     FileHandle.standardError.write(Data("\r\(line)\u{1B}[K".utf8))

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tablecast_testkit import tablecast_binary
 
 HERE = Path(__file__).resolve().parent
@@ -24,9 +26,11 @@ def load(url, *args, timeout=120):
     return result, (json.loads(result.stdout) if result.stdout.strip().startswith("{") else None)
 
 
-def test_load_against_tablecast_is_clean_and_measures_latency(servers):
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+def test_load_against_tablecast_is_clean_and_measures_latency(servers, transport):
     server = servers.serve(idle=False, extra=["--scenario", "steady-load", "--rate", "500/s"])
-    result, report = load(server.url + "/events", "--clients", "20", "--ramp", "1s", "--duration", "3s")
+    result, report = load(server.url + "/events", "--clients", "20", "--ramp", "1s", "--duration", "3s",
+                          "--transport", transport)
     assert result.returncode == 0, result.stderr + result.stdout
     assert report["connected"] == 20 and report["failed"] == 0 and report["disconnected"] == 0
     assert report["lost"] == 0 and report["duplicates"] == 0 and report["reordered"] == 0
@@ -63,3 +67,6 @@ def test_load_bad_input(tmp_path):
     assert result.returncode == 1 and "failed or disconnected clients: 3" in result.stdout, result
     bad = subprocess.run([str(tablecast_binary()), "load", "ftp://x", "--clients", "3"], capture_output=True, text=True)
     assert bad.returncode == 64
+    bad = subprocess.run([str(tablecast_binary()), "load", "http://127.0.0.1:1/events", "--transport", "carrier-pigeon"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 64 and "--transport" in bad.stderr

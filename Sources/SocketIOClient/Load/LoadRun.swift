@@ -19,14 +19,24 @@ public enum LoadRun {
         /// Seconds measured once every client is connected.
         public var duration: Double
         public var path: String
+        public var transport: Transport
 
-        public init(url: String, clients: Int, ramp: Double = 0, duration: Double, path: String = "/socket.io/") {
+        public init(url: String, clients: Int, ramp: Double = 0, duration: Double, path: String = "/socket.io/",
+                    transport: Transport = .websocket) {
             self.url = url
             self.clients = clients
             self.ramp = ramp
             self.duration = duration
             self.path = path
+            self.transport = transport
         }
+    }
+
+    /// How the load clients connect.
+    public enum Transport: String, Sendable, CaseIterable {
+        case websocket
+        /// Engine.IO long-polling, never upgraded.
+        case polling
     }
 
     /// A second's view, for a progress line.
@@ -128,6 +138,22 @@ public enum LoadRun {
                 return Client(loop: loop, tally: NIOLoopBound(tally, eventLoop: loop))
             }.get()
             let tally = client.tally
+            let onConnected: @Sendable () -> Void = { status.withLockedValue { $0.connected += 1 } }
+            let onClosed: @Sendable (String) -> Void = { reason in
+                status.withLockedValue { status in
+                    guard !status.stopping else { return }
+                    status.closed += 1
+                    if status.failures.count < 10 {
+                        status.failures.append(reason)
+                    }
+                }
+            }
+            if options.transport == .polling {
+                client.channel = try await Self.openPolling(endpoint: endpoint, loop: loop, tally: tally,
+                                                            onConnected: onConnected, onClosed: onClosed)
+                clients.append(client)
+                continue
+            }
             let connect = ClientBootstrap(group: loop)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .connectTimeout(.seconds(10))
@@ -137,16 +163,7 @@ public enum LoadRun {
                             LoadConnectionHandler(
                                 host: endpoint.host, port: endpoint.port, path: endpoint.path,
                                 namespace: endpoint.namespace, tally: tally.value,
-                                onConnected: { status.withLockedValue { $0.connected += 1 } },
-                                onClosed: { reason in
-                                    status.withLockedValue { status in
-                                        guard !status.stopping else { return }
-                                        status.closed += 1
-                                        if status.failures.count < 10 {
-                                            status.failures.append(reason)
-                                        }
-                                    }
-                                }
+                                onConnected: onConnected, onClosed: onClosed
                             )
                         )
                     }
@@ -250,6 +267,48 @@ public enum LoadRun {
             ),
             failures: finalStatus.failures
         )
+    }
+
+    /// Opens a polling client's two connections and starts it; the future is its poll connection.
+    private static func openPolling(
+        endpoint: SocketIOEndpoint,
+        loop: any EventLoop,
+        tally: NIOLoopBound<LoadTally>,
+        onConnected: @escaping @Sendable () -> Void,
+        onClosed: @escaping @Sendable (String) -> Void
+    ) async throws -> EventLoopFuture<any Channel> {
+        let client = try await loop.submit {
+            NIOLoopBound(
+                LoadPollingClient(host: endpoint.host, port: endpoint.port, path: endpoint.path,
+                                  namespace: endpoint.namespace, tally: tally.value, onConnected: onConnected,
+                                  onClosed: onClosed),
+                eventLoop: loop
+            )
+        }.get()
+        func connect(isPoll: Bool) -> EventLoopFuture<any Channel> {
+            ClientBootstrap(group: loop)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .connectTimeout(.seconds(10))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            LoadPollingResponseHandler(client: client.value, isPoll: isPoll)
+                        )
+                    }
+                }
+                .connect(host: endpoint.host, port: endpoint.port)
+        }
+        let poll = connect(isPoll: true)
+        let post = connect(isPoll: false)
+        poll.and(post).whenComplete { result in
+            switch result {
+            case .success(let (pollChannel, postChannel)):
+                client.value.start(poll: pollChannel, post: postChannel)
+            case .failure(let error):
+                client.value.close(reason: "\(error)")
+            }
+        }
+        return poll
     }
 
     private struct Status {

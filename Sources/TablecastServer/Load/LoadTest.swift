@@ -18,11 +18,16 @@ public enum LoadTest {
         public var isClean: Bool
     }
 
+    /// The transports `load` offers.
+    public static let transports = LoadRun.Transport.allCases.map(\.rawValue)
+
     /// Runs `clients` clients against `url` (`http://host:port/namespace`) for `duration` seconds.
     /// - Parameter progress: one line about every second (for a terminal).
-    public static func run(url: String, clients: Int, ramp: Double, duration: Double,
+    /// - Parameter transport: `websocket` or `polling`.
+    public static func run(url: String, clients: Int, ramp: Double, duration: Double, transport: String = "websocket",
                            progress: @escaping @Sendable (String) -> Void) async throws -> Outcome {
-        let options = LoadRun.Options(url: url, clients: clients, ramp: ramp, duration: duration)
+        let options = LoadRun.Options(url: url, clients: clients, ramp: ramp, duration: duration,
+                                      transport: LoadRun.Transport(rawValue: transport) ?? .websocket)
         let health = Self.healthURL(url)
         let report = try await LoadRun.run(
             options: options,
