@@ -95,8 +95,10 @@ def test_the_original_spacing_is_kept_scaled_by_speed(servers, tmp_path):
     original = [mono for _, mono, _, _, _ in source_rows(source)]
     assert len(emitted) == len(original) == 400
     errors = sorted((e - emitted[0]) - (o - original[0]) / 2 for e, o in zip(emitted, original))
-    # Never early (beyond the runner's 100 µs tolerance); late only by what a busy machine costs.
-    assert errors[0] >= -200_000, f"an event left {-errors[0] / 1e6:.2f} ms early"
+    # Never early: the runner lets an event leave at most 100 µs ahead of its schedule. The schedule's anchor is not
+    # in the journal, only the first event's emission stamp, taken a little after it (up to a few hundred µs on a busy
+    # machine), so the bound here is 1 ms. Late only by what a busy machine costs.
+    assert errors[0] >= -1_000_000, f"an event left {-errors[0] / 1e6:.2f} ms early"
     assert errors[len(errors) // 2] <= 20_000_000, f"median lateness {errors[len(errors) // 2] / 1e6:.1f} ms"
 
 
