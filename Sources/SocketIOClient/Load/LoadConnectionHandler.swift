@@ -22,7 +22,7 @@ final class LoadConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     private let namespace: String
     let tally: LoadTally
     private var phase = Phase.handshake
-    private var cumulation: ByteBuffer?
+    private var cumulation = ByteCumulation()
     /// Called once the namespace accepted the client, and when the connection ends (with the reason).
     private let onConnected: () -> Void
     private let onClosed: (String) -> Void
@@ -64,17 +64,10 @@ final class LoadConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var incoming = self.unwrapInboundIn(data)
-        if self.cumulation == nil || self.cumulation!.readableBytes == 0 {
-            self.cumulation = incoming
-        } else {
-            self.cumulation!.writeBuffer(&incoming)
-        }
-        var buffer = self.cumulation!
-        self.cumulation = nil
+        var buffer = self.cumulation.take(self.unwrapInboundIn(data))
         if self.phase == .handshake {
             guard let end = buffer.readableBytesView.firstRange(of: "\r\n\r\n".utf8) else {
-                self.cumulation = buffer
+                self.cumulation.keep(buffer)
                 return
             }
             let head = buffer.readString(length: end.upperBound - buffer.readerIndex) ?? ""
@@ -91,11 +84,7 @@ final class LoadConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             self.handle(frame: frame, context: context, receivedAt: receivedAt)
             if self.phase == .closed { return }
         }
-        if buffer.readableBytes > 0 {
-            // Keep the partial frame, compacted so the cumulation does not grow with what was read.
-            buffer.discardReadBytes()
-            self.cumulation = buffer
-        }
+        self.cumulation.keep(buffer)
     }
 
     /// A WebSocket frame's opcode and payload, read in place; `nil` until the whole frame is there.
@@ -141,72 +130,23 @@ final class LoadConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     private func handleText(_ payload: ByteBuffer, context: ChannelHandlerContext, receivedAt: Int64) {
-        guard let type = payload.getInteger(at: payload.readerIndex, as: UInt8.self) else { return }
-        switch type {
-        case UInt8(ascii: "0"):
-            // Engine.IO open: join the namespace, asking for each event's trace.
-            self.send(text: "40\(self.namespace),{\"tablecastTrace\":true}", context: context)
-        case UInt8(ascii: "2"):
+        switch LoadPacket(payload) {
+        case .open:
+            self.send(text: LoadPacket.connect(namespace: self.namespace), context: context)
+        case .ping:
             self.send(text: "3", context: context)
-        case UInt8(ascii: "4"):
-            guard let kind = payload.getInteger(at: payload.readerIndex + 1, as: UInt8.self) else { return }
-            switch kind {
-            case UInt8(ascii: "2"):
-                self.tally.received(Self.trace(payload), receivedAt: receivedAt, bytes: payload.readableBytes)
-            case UInt8(ascii: "0"):
-                if self.phase == .open {
-                    self.phase = .connected
-                    self.onConnected()
-                }
-            case UInt8(ascii: "1"):
-                self.close(reason: "io server disconnect")
-                context.close(promise: nil)
-            case UInt8(ascii: "4"):
-                self.close(reason: "the namespace refused the client: \(String(buffer: payload))")
-                context.close(promise: nil)
-            default:
-                break
+        case .event(let trace):
+            self.tally.received(trace, receivedAt: receivedAt, bytes: payload.readableBytes)
+        case .connected:
+            if self.phase == .open {
+                self.phase = .connected
+                self.onConnected()
             }
-        case UInt8(ascii: "1"):
-            self.close(reason: "the server closed the session")
+        case .ended(let reason):
+            self.close(reason: reason)
             context.close(promise: nil)
-        default:
+        case .other:
             break
-        }
-    }
-
-    /// The trailing `{"seq":N,"emittedAt":T}]` of a traced event, read backwards from the end; `nil` without one.
-    static func trace(_ payload: ByteBuffer) -> (seq: Int64, emittedAt: Int64)? {
-        payload.withUnsafeReadableBytes { bytes -> (Int64, Int64)? in
-            var index = bytes.count - 1
-            guard index > 2, bytes[index] == UInt8(ascii: "]"), bytes[index - 1] == UInt8(ascii: "}") else {
-                return nil
-            }
-            index -= 2
-            func number() -> Int64? {
-                var value: Int64 = 0
-                var scale: Int64 = 1
-                var digits = 0
-                while index >= 0, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
-                    value += Int64(bytes[index] - UInt8(ascii: "0")) * scale
-                    scale &*= 10
-                    index -= 1
-                    digits += 1
-                }
-                return digits > 0 && digits <= 18 ? value : nil
-            }
-            func expect(_ text: StaticString) -> Bool {
-                let count = text.utf8CodeUnitCount
-                guard index - count + 1 >= 0 else { return false }
-                for offset in 0..<count where bytes[index - count + 1 + offset] != text.utf8Start[offset] {
-                    return false
-                }
-                index -= count
-                return true
-            }
-            guard let emittedAt = number(), expect(",\"emittedAt\":"), let seq = number(), expect("{\"seq\":")
-            else { return nil }
-            return (seq, emittedAt)
         }
     }
 

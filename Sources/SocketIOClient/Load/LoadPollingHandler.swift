@@ -111,9 +111,8 @@ final class LoadPollingClient {
     }
 
     private func handle(packet: ByteBuffer, receivedAt: Int64) {
-        guard let type = packet.getInteger(at: packet.readerIndex, as: UInt8.self) else { return }
-        switch type {
-        case UInt8(ascii: "0"):
+        switch LoadPacket(packet) {
+        case .open:
             let view = packet.readableBytesView
             guard let key = view.firstRange(of: "\"sid\":\"".utf8),
                 let close = view[key.upperBound...].firstIndex(of: UInt8(ascii: "\""))
@@ -123,30 +122,19 @@ final class LoadPollingClient {
             }
             self.sid = String(decoding: view[key.upperBound..<close], as: UTF8.self)
             self.phase = .joining
-            self.post("40\(self.namespace),{\"tablecastTrace\":true}")
-        case UInt8(ascii: "2"):
+            self.post(LoadPacket.connect(namespace: self.namespace))
+        case .ping:
             self.post("3")
-        case UInt8(ascii: "4"):
-            guard let kind = packet.getInteger(at: packet.readerIndex + 1, as: UInt8.self) else { return }
-            switch kind {
-            case UInt8(ascii: "2"):
-                self.tally.received(LoadConnectionHandler.trace(packet), receivedAt: receivedAt,
-                                    bytes: packet.readableBytes)
-            case UInt8(ascii: "0"):
-                if self.phase == .joining {
-                    self.phase = .connected
-                    self.onConnected()
-                }
-            case UInt8(ascii: "1"):
-                self.close(reason: "io server disconnect")
-            case UInt8(ascii: "4"):
-                self.close(reason: "the namespace refused the client: \(String(buffer: packet))")
-            default:
-                break
+        case .event(let trace):
+            self.tally.received(trace, receivedAt: receivedAt, bytes: packet.readableBytes)
+        case .connected:
+            if self.phase == .joining {
+                self.phase = .connected
+                self.onConnected()
             }
-        case UInt8(ascii: "1"):
-            self.close(reason: "the server closed the session")
-        default:
+        case .ended(let reason):
+            self.close(reason: reason)
+        case .other:
             break
         }
     }
@@ -158,7 +146,7 @@ final class LoadPollingResponseHandler: ChannelInboundHandler {
 
     private let client: LoadPollingClient
     private let isPoll: Bool
-    private var cumulation: ByteBuffer?
+    private var cumulation = ByteCumulation()
 
     init(client: LoadPollingClient, isPoll: Bool) {
         self.client = client
@@ -166,14 +154,7 @@ final class LoadPollingResponseHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var incoming = self.unwrapInboundIn(data)
-        if self.cumulation == nil || self.cumulation!.readableBytes == 0 {
-            self.cumulation = incoming
-        } else {
-            self.cumulation!.writeBuffer(&incoming)
-        }
-        var buffer = self.cumulation!
-        self.cumulation = nil
+        var buffer = self.cumulation.take(self.unwrapInboundIn(data))
         let receivedAt = Int64(NIODeadline.now().uptimeNanoseconds)
         while let response = Self.nextResponse(&buffer) {
             if self.isPoll {
@@ -182,10 +163,7 @@ final class LoadPollingResponseHandler: ChannelInboundHandler {
                 self.client.postAnswered(status: response.status)
             }
         }
-        if buffer.readableBytes > 0 {
-            buffer.discardReadBytes()
-            self.cumulation = buffer
-        }
+        self.cumulation.keep(buffer)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
