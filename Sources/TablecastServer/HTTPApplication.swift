@@ -58,7 +58,8 @@ enum HTTPApplication {
         }
     }
 
-    /// A Hummingbird application that serves the router and upgrades Engine.IO WebSockets on the same port.
+    /// A Hummingbird application that serves the router and upgrades Engine.IO WebSockets on the same port; a
+    /// connection that opens with an upgrade is plain NIO handlers from then on (``EngineIOHTTPChannel``).
     static func make(
         router: Router<TablecastRequestContext>,
         engines: [EngineServer],
@@ -67,7 +68,7 @@ enum HTTPApplication {
     ) -> some Service {
         Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [EngineIOChannelHandlers.webSocketUpgrade(servers: engines)])),
+            server: EngineIOHTTPChannel.builder(servers: engines),
             configuration: ApplicationConfiguration(
                 address: .hostname(listen.host, port: listen.port),
                 serverName: "tablecast"

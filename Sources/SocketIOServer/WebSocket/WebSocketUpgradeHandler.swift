@@ -1,4 +1,5 @@
 import HTTPTypes
+import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -9,19 +10,26 @@ import SocketIOProtocol
 
 /// Upgrades Engine.IO WebSocket requests on any request of an HTTP/1.1 connection, and passes every other request on.
 ///
-/// It sits in Hummingbird's HTTP pipeline, right after the HTTP codec. SwiftNIO's own upgrade handler only looks at
-/// the first request of a connection, but clients that pool connections (aiohttp, which python-socketio's asyncio
-/// client uses) send the upgrade on a connection that has already carried polling requests. On an upgrade this
-/// handler verifies the request as the reference server does, answers `101`, and replaces the HTTP handlers with
-/// the WebSocket ones; Hummingbird's handler at the tail of the pipeline then sees no more requests and ends with the
-/// connection.
+/// It sits right after the HTTP codec (``EngineIOHTTPChannel``). SwiftNIO's own upgrade handler only looks at the
+/// first request of a connection, but clients that pool connections (aiohttp, which python-socketio's asyncio client
+/// uses) send the upgrade on a connection that has already carried polling requests. On an upgrade this handler
+/// verifies the request as the reference server does, answers `101`, and replaces the HTTP handlers with the
+/// WebSocket ones.
+///
+/// With a `route` promise, the connection's first request decides what it becomes: a WebSocket with no Hummingbird
+/// objects at all, or an HTTP connection, for which this handler adds Hummingbird's handlers and async channel
+/// behind itself and completes the promise with it. Later upgrades on an HTTP connection leave Hummingbird's
+/// handler at the tail, where it sees no more requests and ends with the connection.
 final class WebSocketUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
     typealias OutboundOut = HTTPResponsePart
 
     private let servers: [EngineServer]
+    private let logger: Logger
     private var state: State = .idle
+    /// Completed once the first request has decided what the connection is.
+    private var route: EventLoopPromise<EngineIOHTTPChannel.Route>?
 
     private enum State {
         case idle
@@ -30,8 +38,55 @@ final class WebSocketUpgradeHandler: ChannelInboundHandler, RemovableChannelHand
         case upgraded
     }
 
-    init(servers: [EngineServer]) {
+    init(servers: [EngineServer], route: EventLoopPromise<EngineIOHTTPChannel.Route>?, logger: Logger) {
         self.servers = servers
+        self.route = route
+        self.logger = logger
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.decide(.closed)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.decide(.closed)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard self.route != nil else {
+            context.fireErrorCaught(error)
+            return
+        }
+        // Nothing behind this handler yet: answer a request that does not parse as Hummingbird would, and close.
+        self.decide(.closed)
+        if error is HTTPParserError {
+            let response = HTTPResponse(status: .badRequest, headerFields: [.connection: "close", .contentLength: "0"])
+            context.write(self.wrapOutboundOut(.head(response)), promise: nil)
+            context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+        } else {
+            context.close(promise: nil)
+        }
+    }
+
+    private func decide(_ route: EngineIOHTTPChannel.Route) {
+        guard let promise = self.route else { return }
+        self.route = nil
+        promise.succeed(route)
+    }
+
+    /// Hands the connection to Hummingbird: its connection-state handler and async channel go behind this handler.
+    private func becomeHTTP(context: ChannelHandlerContext) throws {
+        guard self.route != nil else { return }
+        let pipeline = context.pipeline.syncOperations
+        try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: self.logger))
+        let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
+            wrappingChannelSynchronously: context.channel,
+            configuration: .init(isOutboundHalfClosureEnabled: true)
+        )
+        self.decide(.http(asyncChannel))
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -41,6 +96,14 @@ final class WebSocketUpgradeHandler: ChannelInboundHandler, RemovableChannelHand
             if let server = self.upgradeTarget(request) {
                 self.state = .upgrading(request, server)
             } else {
+                do {
+                    try self.becomeHTTP(context: context)
+                } catch {
+                    self.logger.error("cannot set up HTTP handling: \(error)")
+                    self.decide(.closed)
+                    context.close(promise: nil)
+                    return
+                }
                 self.state = .passing
                 context.fireChannelRead(data)
             }
@@ -100,6 +163,7 @@ final class WebSocketUpgradeHandler: ChannelInboundHandler, RemovableChannelHand
                         )
                     } catch {
                         server.logger.error("WebSocket upgrade failed: \(error)")
+                        self.decide(.closed)
                         context.close(promise: nil)
                     }
                 }
@@ -154,10 +218,12 @@ final class WebSocketUpgradeHandler: ChannelInboundHandler, RemovableChannelHand
         pipeline.removeHandler(context: codec, promise: nil)
         pipeline.removeHandler(context: encoder, promise: nil)
         pipeline.removeHandler(context: decoder, promise: nil)
+        self.decide(.webSocket)
         pipeline.removeHandler(context: context, promise: nil)
     }
 
     private func reject(context: ChannelHandlerContext, error: EngineIOServerError) {
+        self.decide(.closed)
         let body = ByteBuffer(string: error.jsonBody)
         let response = HTTPResponse(
             status: .badRequest,
@@ -172,15 +238,6 @@ final class WebSocketUpgradeHandler: ChannelInboundHandler, RemovableChannelHand
         context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }
-    }
-}
-
-/// The channel handlers SocketIOServer contributes to an HTTP pipeline.
-public enum EngineIOChannelHandlers {
-    /// A handler that upgrades WebSocket requests for `servers` on any request of a connection. Add one per
-    /// connection, right after the HTTP codec (Hummingbird's `additionalChannelHandlers`).
-    public static func webSocketUpgrade(servers: [EngineServer]) -> any RemovableChannelHandler {
-        WebSocketUpgradeHandler(servers: servers)
     }
 }
 

@@ -1,0 +1,90 @@
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+
+/// Hummingbird's HTTP/1 child channel, with Engine.IO WebSocket connections taken off it.
+///
+/// Every connection starts with the HTTP codec and a ``WebSocketUpgradeHandler``. The first request decides what
+/// the connection is:
+/// - an Engine.IO WebSocket upgrade: the connection becomes plain NIO handlers (frame codec, ``WebSocketTransport``,
+///   ``WebSocketConnectionHandler``) and Hummingbird's task for it ends at once. No per-connection task, async
+///   channel or request objects stay alive for the life of the socket, which is what a WebSocket costs in memory
+///   at 10,000 connections;
+/// - anything else: the connection gets Hummingbird's handlers and async channel, and its requests go to the router
+///   as with `HTTP1Channel`. The upgrade handler stays in front, so a pooled connection that carried polling
+///   requests can still upgrade later.
+public struct EngineIOHTTPChannel: ServerChildChannel {
+    /// What the first request made of a connection.
+    enum Route: Sendable {
+        case webSocket
+        case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+        case closed
+    }
+
+    public struct Value: ServerChildChannelValue {
+        public let channel: any Channel
+        let route: EventLoopFuture<Route>
+    }
+
+    static let receiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65_536)
+
+    private let http: HTTP1Channel
+    private let servers: [EngineServer]
+
+    init(responder: @escaping HTTPChannelHandler.Responder, servers: [EngineServer]) {
+        self.http = HTTP1Channel(responder: responder)
+        self.servers = servers
+    }
+
+    /// A server builder for Hummingbird's `Application` that serves `servers`' WebSockets this way.
+    public static func builder(servers: [EngineServer]) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in
+            EngineIOHTTPChannel(responder: responder, servers: servers)
+        }
+    }
+
+    public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            // Every channel keeps its receive buffer between reads. NIO's default starts at 2 KB, which an idle
+            // WebSocket never needs (its reads are pings of a few bytes); 512 bytes hold most upgrade requests, and
+            // the allocator still grows for connections that read more.
+            try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.receiveAllocator)
+            let pipeline = channel.pipeline.syncOperations
+            let limits = self.http.configuration.httpDecoder
+            var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+            decoderLimits.maxHeaderFieldSize = limits.maxHeaderFieldSize
+            decoderLimits.maxHeaderListSize = limits.maxHeaderListSize
+            decoderLimits.maxHeaderFieldCount = limits.maxHeaderFieldCount
+            try pipeline.configureHTTPServerPipeline(
+                withPipeliningAssistance: false,
+                withErrorHandling: false,
+                withOutboundHeaderValidation: false,
+                withEncoderConfiguration: .init(),
+                withDecoderLimitConfiguration: decoderLimits
+            )
+            try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+            let route = channel.eventLoop.makePromise(of: Route.self)
+            try pipeline.addHandler(WebSocketUpgradeHandler(servers: self.servers, route: route, logger: logger))
+            return Value(channel: channel, route: route.futureResult)
+        }
+    }
+
+    public func handle(value: Value, logger: Logger) async {
+        let route: Route
+        do {
+            route = try await value.route.get()
+        } catch {
+            logger.trace("connection ended before its first request: \(error)")
+            return
+        }
+        switch route {
+        case .http(let asyncChannel):
+            await self.http.handle(value: asyncChannel, logger: logger)
+        case .webSocket, .closed:
+            return
+        }
+    }
+}
