@@ -27,12 +27,17 @@ public final class Broadcaster: Sendable {
 
     /// - Parameters:
     ///   - group: the event loops that serve connections; every one gets its own loop broadcaster.
-    ///   - maxBatchEvents: the most events one flush takes, so that a flush never monopolises its loop.
-    public init(group: any EventLoopGroup, maxBatchEvents: Int = 64) {
+    ///   - maxBatchEvents: the most events one write to a connection carries.
+    ///   - flushSpacing: the least time between the end of one flush of a loop and the start of the next, so that
+    ///     the loop reads its sockets in between (see ``LoopBroadcaster``). An event that finds its loop idle for
+    ///     longer leaves at once.
+    public init(group: any EventLoopGroup, maxBatchEvents: Int = 64,
+                flushSpacing: TimeAmount = LoopBroadcaster.defaultFlushSpacing) {
         let statistics = TransportStatistics()
         self.statistics = statistics
         self.loops = group.makeIterator().map {
-            LoopBroadcaster(eventLoop: $0, maxBatchEvents: maxBatchEvents, statistics: statistics)
+            LoopBroadcaster(eventLoop: $0, maxBatchEvents: maxBatchEvents, flushSpacing: flushSpacing,
+                            statistics: statistics)
         }
         self.ring = NIOLockedValueBox(EventRing(capacity: Self.ringCapacity))
     }

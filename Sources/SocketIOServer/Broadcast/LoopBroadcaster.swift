@@ -46,9 +46,20 @@ final class BroadcastBatch {
 }
 
 /// The broadcast state of one event loop: the events published since its last flush, and its subscribers.
-final class LoopBroadcaster: Sendable {
+///
+/// A flush is a task on the loop. NIO runs a loop's tasks until none is left before it polls its sockets again, so a
+/// flush that was simply `execute`d whenever an event arrived during the previous one would, at a high event rate,
+/// keep the loop in its task queue for good: no pong read, no HTTP request answered, no socket found writable again,
+/// until the clients time out or pass the backlog bound. So a flush that would start less than `flushSpacing` after
+/// the previous one ended is scheduled for then instead: the loop polls its sockets in between. An event that finds
+/// the loop idle for longer leaves at once, so at low rates nothing waits.
+public final class LoopBroadcaster: Sendable {
+    /// The default least time between two flushes of a loop.
+    public static let defaultFlushSpacing = TimeAmount.microseconds(200)
+
     let eventLoop: any EventLoop
     private let maxBatchEvents: Int
+    private let flushSpacingNanos: UInt64
     private let statistics: TransportStatistics
     private let pending = NIOLockedValueBox(Pending())
     private let confined: NIOLoopBoundBox<Confined>
@@ -56,6 +67,8 @@ final class LoopBroadcaster: Sendable {
     private struct Pending {
         var events: [BroadcastEvent] = []
         var flushScheduled = false
+        /// When the last flush ended, in `NIODeadline` uptime nanoseconds.
+        var lastFlushEnded: UInt64 = 0
     }
 
     /// State touched only on `eventLoop`.
@@ -79,41 +92,61 @@ final class LoopBroadcaster: Sendable {
         }
     }
 
-    init(eventLoop: any EventLoop, maxBatchEvents: Int, statistics: TransportStatistics) {
+    init(eventLoop: any EventLoop, maxBatchEvents: Int, flushSpacing: TimeAmount, statistics: TransportStatistics) {
         self.eventLoop = eventLoop
         self.maxBatchEvents = maxBatchEvents
+        self.flushSpacingNanos = UInt64(max(0, flushSpacing.nanoseconds))
         self.statistics = statistics
         self.confined = NIOLoopBoundBox.makeBoxSendingValue(Confined(), eventLoop: eventLoop)
     }
 
-    /// Adds an event to the next flush, scheduling one if none is pending. Thread-safe.
+    /// Adds an event to the next flush, scheduling one if none is pending: at once, or `flushSpacing` after the
+    /// previous flush ended. Thread-safe.
     func enqueue(_ event: BroadcastEvent) {
-        let schedule = self.pending.withLockedValue { pending in
+        let wait = self.pending.withLockedValue { pending -> UInt64? in
             pending.events.append(event)
-            if pending.flushScheduled { return false }
+            if pending.flushScheduled { return nil }
             pending.flushScheduled = true
-            return true
+            let due = pending.lastFlushEnded + self.flushSpacingNanos
+            let now = NIODeadline.now().uptimeNanoseconds
+            return due > now ? due - now : 0
         }
-        if schedule {
+        switch wait {
+        case nil:
+            break
+        case 0:
             self.eventLoop.execute { self.flush() }
+        case let nanos?:
+            self.eventLoop.scheduleTask(in: .nanoseconds(Int64(nanos))) { self.flush() }
         }
     }
 
+    /// Delivers the pending events. The flush stays scheduled while it runs, so that events published meanwhile do
+    /// not queue a flush right behind it; it schedules the next one itself, `flushSpacing` after it ends.
     private func flush() {
         let events = self.pending.withLockedValue { pending in
-            pending.flushScheduled = false
             let events = pending.events
             pending.events.removeAll(keepingCapacity: true)
             return events
         }
-        guard let lastSeq = events.last?.seq else { return }
-        var start = events.startIndex
-        while start < events.endIndex {
-            let end = min(start + self.maxBatchEvents, events.endIndex)
-            self.deliver(BroadcastBatch(events: events[start..<end]))
-            start = end
+        if let lastSeq = events.last?.seq {
+            var start = events.startIndex
+            while start < events.endIndex {
+                let end = min(start + self.maxBatchEvents, events.endIndex)
+                self.deliver(BroadcastBatch(events: events[start..<end]))
+                start = end
+            }
+            self.confined.value.flushedUpTo = lastSeq
         }
-        self.confined.value.flushedUpTo = lastSeq
+        let ended = NIODeadline.now().uptimeNanoseconds
+        let more = self.pending.withLockedValue { pending in
+            pending.lastFlushEnded = ended
+            pending.flushScheduled = !pending.events.isEmpty
+            return pending.flushScheduled
+        }
+        if more {
+            self.eventLoop.scheduleTask(in: .nanoseconds(Int64(self.flushSpacingNanos))) { self.flush() }
+        }
     }
 
     private func deliver(_ batch: BroadcastBatch) {

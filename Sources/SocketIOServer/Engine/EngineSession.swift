@@ -501,7 +501,16 @@ public final class EngineSession: Sendable {
             return action
         }
         guard action != .none else { return false }
-        self.logger.debug("session closed", metadata: ["sid": "\(self.id)", "reason": "\(reason.rawValue)"])
+        // A client that leaves, or a server that stops, is routine; the server giving up on a client is worth a line.
+        let level: Logger.Level =
+            switch reason {
+            case .pingTimeout, .parseError, .slowConsumer, .connectTimeout, .payloadTooLarge, .overlappingPoll,
+                .overlappingPost:
+                .info
+            default:
+                .debug
+            }
+        self.logger.log(level: level, "session closed", metadata: ["sid": "\(self.id)", "reason": "\(reason.rawValue)"])
         self.unsubscribeFromBroadcast()
         // The reference server ends a held poll with a noop when the client itself closed (it knows), and with a
         // close packet when the server closes the session.
