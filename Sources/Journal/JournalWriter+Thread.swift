@@ -1,6 +1,9 @@
-/// The writer thread and the state it shares with appenders.
+/// The writer and checkpointer threads and the state they share with appenders.
 extension JournalWriter {
-    /// Everything appenders and the writer thread share, guarded by one ``ConditionLock``.
+    /// The statement both threads checkpoint with; its one row is (busy, log frames, checkpointed frames).
+    static let checkpointSQL = "PRAGMA wal_checkpoint(PASSIVE)"
+
+    /// Everything appenders, the writer thread and the checkpointer thread share, guarded by one ``ConditionLock``.
     struct SharedState: Sendable {
         /// Events appended and not yet taken by the thread.
         var pending: [JournalEvent] = []
@@ -18,8 +21,17 @@ extension JournalWriter {
         var failure: JournalError?
         /// Set by `close()` (or `deinit`): the thread drains the buffers and stops.
         var closeRequested = false
-        /// Set by the thread as its last act, after closing the connection.
+        /// Set by the writer thread as its last act, once the checkpointer has finished and the connection is closed.
         var threadFinished = false
+        /// Rows the writer has committed since the checkpointer last started a pass.
+        var rowsSinceCheckpoint = 0
+        /// Set by the checkpointer after each pass, cleared by the writer thread once it has checkpointed the frames
+        /// committed during the pass itself, so that its next transaction restarts the WAL; no pass starts meanwhile.
+        var restartPending = false
+        /// Set by the writer thread (or a failed `init`) when it stops: the checkpointer closes its connection, ends.
+        var checkpointerStopRequested = false
+        /// Set by the checkpointer thread as its last act, after closing its connection.
+        var checkpointerFinished = false
 
         /// Whether there is anything for the thread to write.
         var hasPending: Bool {
@@ -42,28 +54,41 @@ extension JournalWriter {
         }
     }
 
-    /// What the writer thread alone uses: the connection and the two prepared inserts, one for events and one for
-    /// faults, each reused for every row.
+    /// What the writer thread alone uses: the connection, the two prepared inserts, one for events and one for
+    /// faults, each reused for every row, and the prepared checkpoint.
     final class Session {
         let path: String
         let batchSize: Int
         private let connection: SQLiteConnection
         private var insert: SQLiteStatement?
         private var insertFault: SQLiteStatement?
+        private var checkpoint: SQLiteStatement?
 
-        /// Takes over a connection and the insert statements prepared on it, with the run id already bound.
+        /// Takes over a connection and the statements prepared on it, the inserts with the run id already bound.
         init(
             path: String,
             batchSize: Int,
             connection: SQLiteConnection,
             insert: SQLiteStatement,
-            insertFault: SQLiteStatement
+            insertFault: SQLiteStatement,
+            checkpoint: SQLiteStatement
         ) {
             self.path = path
             self.batchSize = batchSize
             self.connection = connection
             self.insert = insert
             self.insertFault = insertFault
+            self.checkpoint = checkpoint
+        }
+
+        /// Copies what is left of the WAL into the database, so the next transaction can restart the WAL.
+        ///
+        /// - Throws: ``SQLiteError`` if the checkpoint fails; finding another checkpoint running is not a failure.
+        func checkpointWAL() throws(SQLiteError) {
+            guard let checkpoint = self.checkpoint else {
+                throw SQLiteError.misuse("the journal writer's connection is closed", sql: JournalWriter.checkpointSQL)
+            }
+            _ = try JournalWriter.runCheckpoint(checkpoint)
         }
 
         /// Inserts `events`, then `faults`, in one transaction.
@@ -108,35 +133,110 @@ extension JournalWriter {
         func close() throws(SQLiteError) {
             self.insert = nil
             self.insertFault = nil
+            self.checkpoint = nil
             try self.connection.close()
         }
+    }
+
+    /// What the checkpointer thread alone uses: its own connection to the journal and the prepared checkpoint.
+    final class Checkpointer {
+        let path: String
+        private let connection: SQLiteConnection
+        private var checkpoint: SQLiteStatement?
+
+        /// Takes over a connection and the checkpoint statement prepared on it.
+        init(path: String, connection: SQLiteConnection, checkpoint: SQLiteStatement) {
+            self.path = path
+            self.connection = connection
+            self.checkpoint = checkpoint
+        }
+
+        /// Copies as much of the WAL into the database as no reader still needs, without waiting for anyone.
+        ///
+        /// - Throws: ``SQLiteError`` if the checkpoint fails; finding another checkpoint running is not a failure.
+        func checkpointWAL() throws(SQLiteError) {
+            guard let checkpoint = self.checkpoint else {
+                throw SQLiteError.misuse(
+                    "the journal checkpointer's connection is closed",
+                    sql: JournalWriter.checkpointSQL
+                )
+            }
+            _ = try JournalWriter.runCheckpoint(checkpoint)
+        }
+
+        /// Finalizes the checkpoint statement, then closes the connection.
+        ///
+        /// - Throws: ``SQLiteError`` if SQLite cannot close the connection.
+        func close() throws(SQLiteError) {
+            self.checkpoint = nil
+            try self.connection.close()
+        }
+    }
+
+    /// Runs a prepared `PRAGMA wal_checkpoint`, reads its one row and rewinds it.
+    ///
+    /// - Returns: Whether the checkpoint could not run (another checkpoint was running), the frames in the WAL and the
+    ///   frames checkpointed.
+    /// - Throws: ``SQLiteError`` if the checkpoint fails.
+    static func runCheckpoint(
+        _ statement: SQLiteStatement
+    ) throws(SQLiteError) -> (busy: Bool, log: Int64, checkpointed: Int64) {
+        guard try statement.step() else {
+            try statement.reset()
+            throw SQLiteError.misuse("wal_checkpoint returned no row", sql: statement.sql)
+        }
+        let result = (
+            busy: statement.int64(at: 0) != 0,
+            log: statement.int64(at: 1),
+            checkpointed: statement.int64(at: 2)
+        )
+        try statement.reset()
+        return result
     }
 
     /// The body of the writer thread.
     ///
     /// Waits while there is nothing to do, takes both pending buffers under one lock, writes them in transactions
     /// of up to `batchSize` events (the faults with the last), and publishes progress once per transaction. After a
-    /// close request (once the buffers are drained) or a failure, it closes the connection and marks itself
-    /// finished.
-    static func runThread(session: Session, shared: ConditionLock<SharedState>) {
+    /// close request (once the buffers are drained) or a failure (its own or the checkpointer's), it stops the
+    /// checkpointer and waits for it to close its connection, closes its own and marks itself finished.
+    static func runThread(session: Session, checkpointRows: Int, shared: ConditionLock<SharedState>) {
         // Swapped with the pending buffers, so all four arrays keep their capacity and appends rarely allocate.
         var batch: [JournalEvent] = []
         var faults: [JournalFault] = []
         while true {
-            shared.withLock(waitingOn: .work, until: { $0.hasPending || $0.closeRequested }) { state in
+            let restartPending = shared.withLock(
+                waitingOn: .work,
+                until: { $0.hasPending || $0.closeRequested || $0.failure != nil }
+            ) { state in
                 swap(&state.pending, &batch)
                 swap(&state.pendingFaults, &faults)
+                return state.restartPending
             }
             if batch.isEmpty && faults.isEmpty {
-                break  // Close requested and everything drained.
+                break  // Close requested and everything drained, or the checkpointer failed.
             }
-            guard self.write(batch, faults: faults, session: session, shared: shared) else {
+            guard
+                self.write(
+                    batch,
+                    faults: faults,
+                    restartPending: restartPending,
+                    session: session,
+                    checkpointRows: checkpointRows,
+                    shared: shared
+                )
+            else {
                 break
             }
             batch.removeAll(keepingCapacity: true)
             faults.removeAll(keepingCapacity: true)
         }
 
+        // The checkpointer's connection closes first, so this one is the last: closing it checkpoints everything and
+        // removes the WAL.
+        shared.withLock { $0.checkpointerStopRequested = true }
+        shared.signal(.checkpoint)
+        shared.withLock(waitingOn: .progress, until: { $0.checkpointerFinished }) { _ in }
         var closeFailure: JournalError?
         do {
             try session.close()
@@ -155,16 +255,23 @@ extension JournalWriter {
     /// Writes `batch` in transactions of up to `batchSize` events, and `faults` in the last one (alone if `batch` is
     /// empty), publishing progress after each.
     ///
-    /// The faults go last so that a fault is never committed before the events appended before it.
+    /// The faults go last so that a fault is never committed before the events appended before it. Before a
+    /// transaction that follows a checkpointer pass (`restartPending`, then as learnt after each commit), it
+    /// checkpoints the rest of the WAL on its own connection, so that transaction restarts the WAL, and lets the
+    /// checkpointer run again. After each commit it counts the rows toward the next pass and wakes the checkpointer
+    /// when they reach `checkpointRows`.
     ///
-    /// - Returns: `false` if SQLite failed; the failure and the lost events and faults are then recorded in
-    ///   `shared`.
+    /// - Returns: `false` if SQLite failed here or the checkpointer has failed; the failure and the lost events and
+    ///   faults are then recorded in `shared`.
     private static func write(
         _ batch: [JournalEvent],
         faults: [JournalFault],
+        restartPending: Bool,
         session: Session,
+        checkpointRows: Int,
         shared: ConditionLock<SharedState>
     ) -> Bool {
+        var restartPending = restartPending
         var start = batch.startIndex
         repeat {
             let end = min(start + session.batchSize, batch.endIndex)
@@ -172,12 +279,25 @@ extension JournalWriter {
             let faultsNow = end == batch.endIndex ? faults : []
             let began = ContinuousClock.now
             do {
+                if restartPending {
+                    try session.checkpointWAL()
+                    let wakeCheckpointer = shared.withLock { state in
+                        state.restartPending = false
+                        return state.rowsSinceCheckpoint >= checkpointRows
+                    }
+                    if wakeCheckpointer {
+                        shared.signal(.checkpoint)
+                    }
+                    restartPending = false
+                }
                 try session.write(batch[start..<end], faults: faultsNow)
             } catch {
                 // The faults are written with the last transaction, so none of them was.
                 let unwritten = batch.endIndex - start
                 shared.withLock { state in
-                    state.failure = .sqlite(error, path: session.path)
+                    if state.failure == nil {
+                        state.failure = .sqlite(error, path: session.path)
+                    }
                     state.lost += unwritten + state.pending.count
                     state.lostFaults += faults.count + state.pendingFaults.count
                     state.pending.removeAll()
@@ -191,24 +311,102 @@ extension JournalWriter {
             let lastSeq = end > start ? batch[end - 1].seq : nil
             let count = end - start
             let faultCount = faultsNow.count
-            shared.withLock { state in
+            let (checkpointerFailed, wakeCheckpointer) = shared.withLock { state in
                 state.committed += count
                 state.committedFaults += faultCount
                 if let lastSeq {
                     state.lastCommittedSeq = lastSeq
                 }
                 state.lastCommitNanos = nanos
+                state.rowsSinceCheckpoint += count + faultCount
+                restartPending = state.restartPending
+                guard state.failure == nil else {
+                    // The checkpointer failed: stop as if this thread had, losing the rest of the batch.
+                    state.lost += batch.endIndex - end
+                    state.lostFaults += end == batch.endIndex ? 0 : faults.count
+                    return (true, false)
+                }
+                return (false, !state.restartPending && state.rowsSinceCheckpoint >= checkpointRows)
+            }
+            if wakeCheckpointer {
+                shared.signal(.checkpoint)
             }
             shared.broadcast(.progress)
+            if checkpointerFailed {
+                return false
+            }
             start = end
         } while start < batch.endIndex
         return true
+    }
+
+    /// The body of the checkpointer thread.
+    ///
+    /// Waits until the writer has committed at least `checkpointRows` rows since the last pass (and has restarted the
+    /// WAL after it), then runs a passive checkpoint on its own connection, and tells the writer thread it is done.
+    /// If the checkpoint fails, the failure becomes the writer's, as if an insert had failed, and the thread stops.
+    /// When the writer thread asks it to stop, or after a failure, it closes its connection and marks itself
+    /// finished.
+    static func runCheckpointer(_ checkpointer: Checkpointer, checkpointRows: Int, shared: ConditionLock<SharedState>) {
+        while true {
+            let stop = shared.withLock(
+                waitingOn: .checkpoint,
+                until: {
+                    $0.checkpointerStopRequested || (!$0.restartPending && $0.rowsSinceCheckpoint >= checkpointRows)
+                }
+            ) { state in
+                guard !state.checkpointerStopRequested else {
+                    return true
+                }
+                state.rowsSinceCheckpoint = 0
+                return false
+            }
+            if stop {
+                break
+            }
+            do {
+                try checkpointer.checkpointWAL()
+            } catch {
+                shared.withLock { state in
+                    if state.failure == nil {
+                        state.failure = .sqlite(error, path: checkpointer.path)
+                    }
+                    state.lost += state.pending.count
+                    state.lostFaults += state.pendingFaults.count
+                    state.pending.removeAll()
+                    state.pendingFaults.removeAll()
+                }
+                // Wakes the writer thread if it is idle, so it stops too, and anyone waiting to flush.
+                shared.signal(.work)
+                shared.broadcast(.progress)
+                break
+            }
+            shared.withLock { $0.restartPending = true }
+        }
+
+        var closeFailure: JournalError?
+        do {
+            try checkpointer.close()
+        } catch {
+            closeFailure = .sqlite(error, path: checkpointer.path)
+        }
+        shared.withLock { state in
+            if state.failure == nil {
+                state.failure = closeFailure
+            }
+            state.checkpointerFinished = true
+        }
+        shared.broadcast(.progress)
     }
 }
 
 extension ConditionLock<JournalWriter.SharedState>.Condition {
     /// Signalled when events or faults are appended or close is requested; the writer thread waits on it.
     static let work = Self(0)
-    /// Broadcast after each commit, on failure and when the thread finishes; `flush` and `close` wait on it.
+    /// Broadcast after each commit, on failure and when either thread finishes; `flush` and `close` wait on it, and
+    /// the writer thread waits on it for the checkpointer to finish.
     static let progress = Self(1)
+    /// Signalled when the writer has committed enough rows for a pass, or asks the checkpointer to stop; the
+    /// checkpointer thread waits on it.
+    static let checkpoint = Self(2)
 }

@@ -1,20 +1,30 @@
 /// Appends events (and injected faults) to a journal from any thread, writing them on one dedicated thread.
 ///
 /// `append` is O(1): it adds the event to a pending buffer under one lock and wakes the writer thread. The thread,
-/// which alone owns the SQLite connection, takes the whole buffer under the lock and inserts it with one prepared
-/// statement, in transactions of up to `batchSize` rows (WAL, `synchronous=NORMAL`). A crash can therefore lose at
-/// most the batches not yet committed; ``flush()`` waits for them when that matters.
+/// which alone owns the writing SQLite connection, takes the whole buffer under the lock and inserts it with one
+/// prepared statement, in transactions of up to `batchSize` rows (WAL, `synchronous=NORMAL`). A crash can therefore
+/// lose at most the batches not yet committed; ``flush()`` waits for them when that matters.
+///
+/// Checkpoints stay off the writer's hot path: its connection has SQLite's automatic checkpoint turned off
+/// (`wal_autocheckpoint=0`), and a second dedicated thread, with a connection of its own to the same file, copies the
+/// WAL into the database (`wal_checkpoint(PASSIVE)`) whenever the writer has committed at least `checkpointRows`
+/// rows since its last pass. A WAL only restarts from its beginning when a write transaction begins after every frame
+/// has been copied, which the writer committing during the pass would prevent forever; so after each pass the writer
+/// thread, before its next transaction, checkpoints the few frames committed meanwhile itself, and that transaction
+/// restarts the WAL, which therefore stays bounded. The checkpointer starts no new pass until the writer has done so.
 ///
 /// Faults that are not events (``append(fault:)``) have a buffer of their own, so the events path pays nothing for
 /// them; the thread takes both buffers at once and commits the faults with the last transaction of the events taken
 /// with them (or alone if there are none), so a reader never sees a fault before the events appended before it.
 ///
-/// If SQLite fails, the writer stops: the failure is kept (with the extended code, message and SQL), events and
-/// faults not written are counted in ``JournalWriterStatistics/lost`` and ``JournalWriterStatistics/lostFaults``,
-/// and every later `append`, `flush` and `close` throws it.
+/// If SQLite fails, on either thread and whether inserting or checkpointing (a checkpoint that finds another one
+/// running is not a failure), the writer stops: the failure is kept (with the extended code, message and SQL),
+/// events and faults not written are counted in ``JournalWriterStatistics/lost`` and
+/// ``JournalWriterStatistics/lostFaults``, and every later `append`, `flush` and `close` throws it.
 ///
-/// Call ``close()`` to commit everything and release the file. A writer released without `close()` still drains and
-/// closes on its thread, but nobody learns whether that worked.
+/// Call ``close()`` to commit everything and release the file: the writer thread stops the checkpointer, which closes
+/// its connection first, then closes its own, the last one, so SQLite checkpoints everything and removes the WAL.
+/// A writer released without `close()` still drains and closes on its threads, but nobody learns whether that worked.
 public final class JournalWriter: Sendable {
     /// The journal file.
     public let path: String
@@ -22,6 +32,8 @@ public final class JournalWriter: Sendable {
     public let runID: Int64
     /// The largest number of event rows per transaction.
     public let batchSize: Int
+    /// How many rows the writer commits before the checkpointer thread runs a pass.
+    public let checkpointRows: Int
 
     /// The state shared between appenders and the writer thread.
     let shared: ConditionLock<SharedState>
@@ -32,11 +44,19 @@ public final class JournalWriter: Sendable {
     ///   - path: The journal file; created if it does not exist.
     ///   - run: The run to record; its events and faults are the ones appended to this writer.
     ///   - batchSize: The largest number of event rows per transaction; at least 1.
+    ///   - checkpointRows: How many rows the writer commits before the checkpointer thread copies the WAL into the
+    ///     database; at least 1. Smaller keeps the WAL smaller; larger makes fewer, longer passes.
     /// - Throws: ``JournalError/Code/notAJournal`` if the file is not a tablecast journal (it is left untouched),
     ///   ``JournalError/Code/newerSchema`` if a newer tablecast wrote it, ``JournalError/Code/sqlite`` if SQLite
-    ///   fails, ``JournalError/Code/system`` if the thread cannot start.
-    public init(path: String, run: RunDescriptor, batchSize: Int = 1000) throws(JournalError) {
+    ///   fails, ``JournalError/Code/system`` if a thread cannot start.
+    public init(
+        path: String,
+        run: RunDescriptor,
+        batchSize: Int = 1000,
+        checkpointRows: Int = 4000
+    ) throws(JournalError) {
         precondition(batchSize > 0, "batchSize must be at least 1")
+        precondition(checkpointRows > 0, "checkpointRows must be at least 1")
         let connection = try JournalError.mapping(path: path) { () throws(SQLiteError) in
             let connection = try SQLiteConnection(path: path)
             try connection.setBusyTimeout(milliseconds: 5000)
@@ -46,6 +66,8 @@ public final class JournalWriter: Sendable {
         _ = try JournalSchema.identify(connection, path: path)
         try JournalError.mapping(path: path) { () throws(SQLiteError) in
             try connection.execute("PRAGMA journal_mode = WAL")
+            // The checkpointer thread checkpoints instead, off this connection's commits.
+            try connection.execute("PRAGMA wal_autocheckpoint = 0")
             try connection.execute("PRAGMA synchronous = NORMAL")
         }
         let runID = try connection.inTransaction(.immediate, mapError: { .sqlite($0, path: path) }) {
@@ -61,7 +83,7 @@ public final class JournalWriter: Sendable {
                 return try JournalWriter.insertRun(run, into: connection)
             }
         }
-        let (insert, insertFault) = try JournalError.mapping(path: path) { () throws(SQLiteError) in
+        let (insert, insertFault, checkpoint) = try JournalError.mapping(path: path) { () throws(SQLiteError) in
             let insert = try connection.prepare(
                 """
                 INSERT INTO events(run_id, seq, wall_ms, mono_ns, namespace, name, payload, detail, fault)
@@ -77,32 +99,51 @@ public final class JournalWriter: Sendable {
             // reset() keeps bindings, so the run id is bound once for the writer's lifetime.
             try insert.bind(runID, at: 1)
             try insertFault.bind(runID, at: 1)
-            return (insert, insertFault)
+            return (insert, insertFault, try connection.prepare(JournalWriter.checkpointSQL))
+        }
+        let checkpointer = try JournalError.mapping(path: path) { () throws(SQLiteError) in
+            let connection = try SQLiteConnection(path: path)
+            try connection.setBusyTimeout(milliseconds: 5000)
+            let checkpoint = try connection.prepare(JournalWriter.checkpointSQL)
+            return Checkpointer(path: path, connection: connection, checkpoint: checkpoint)
         }
 
-        let shared = ConditionLock(SharedState(), conditionCount: 2)
+        let shared = ConditionLock(SharedState(), conditionCount: 3)
         self.path = path
         self.runID = runID
         self.batchSize = batchSize
+        self.checkpointRows = checkpointRows
         self.shared = shared
+
+        let checkpointerCode = DetachedThread.start {
+            JournalWriter.runCheckpointer(checkpointer, checkpointRows: checkpointRows, shared: shared)
+        }
+        guard checkpointerCode == 0 else {
+            throw .system("pthread_create", errno: checkpointerCode, path: path)
+        }
 
         let session = Session(
             path: path,
             batchSize: batchSize,
             connection: connection,
             insert: insert,
-            insertFault: insertFault
+            insertFault: insertFault,
+            checkpoint: checkpoint
         )
         let code = DetachedThread.start {
-            JournalWriter.runThread(session: session, shared: shared)
+            JournalWriter.runThread(session: session, checkpointRows: checkpointRows, shared: shared)
         }
         guard code == 0 else {
+            // The checkpointer is running: stop it, so it closes its connection and ends.
+            shared.withLock { $0.checkpointerStopRequested = true }
+            shared.signal(.checkpoint)
             throw .system("pthread_create", errno: code, path: path)
         }
     }
 
     deinit {
-        // The thread holds its own reference to the shared state: asking it to stop is enough.
+        // The threads hold their own references to the shared state: asking the writer thread to stop is enough; it
+        // stops the checkpointer before it ends.
         self.shared.withLock { $0.closeRequested = true }
         self.shared.signal(.work)
     }
@@ -176,9 +217,9 @@ public final class JournalWriter: Sendable {
         }
     }
 
-    /// Commits everything appended, stops the thread and closes the database.
+    /// Commits everything appended, stops both threads and closes the database, checkpointing it completely.
     ///
-    /// Idempotent. Blocks the calling thread until the thread has finished: never call it from an event loop.
+    /// Idempotent. Blocks the calling thread until the threads have finished: never call it from an event loop.
     ///
     /// - Throws: The writer's failure, if it failed at any point; every call throws it.
     public func close() throws(JournalError) {
