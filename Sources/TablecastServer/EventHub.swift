@@ -32,7 +32,7 @@ public final class EventHub: Sendable {
         var lastSeq: Int64 = 0
         var faults = FaultInjector()
         /// While a delay fault holds delivery: the events emitted meanwhile, in order.
-        var held: [(seq: Int64, frame: EngineIOFrame, traced: EngineIOFrame?)]?
+        var held: [(seq: Int64, frame: EngineIOFrame, emittedAt: Int64, traced: EngineIOFrame?)]?
         /// Identifies the latest hold, so that only its end releases what is held.
         var holdGeneration = 0
         /// Events emitted so far, by name, for metrics.
@@ -202,9 +202,9 @@ public final class EventHub: Sendable {
         let traced = self.broadcaster.hasTracedSubscribers
             ? SocketIOPacket.tracedEventFrame(frame, seq: seq, emittedAtNanos: monoNanos) : nil
         if state.held != nil {
-            state.held!.append((seq, frame, traced))
+            state.held!.append((seq, frame, monoNanos, traced))
         } else {
-            self.broadcaster.publish(seq: seq, frame: frame, tracedFrame: traced)
+            self.broadcaster.publish(seq: seq, frame: frame, emittedAtNanos: monoNanos, tracedFrame: traced)
         }
         return seq
     }
@@ -227,7 +227,8 @@ public final class EventHub: Sendable {
         self.state.withLock { state in
             guard state.holdGeneration == generation, let held = state.held else { return }
             for event in held {
-                self.broadcaster.publish(seq: event.seq, frame: event.frame, tracedFrame: event.traced)
+                self.broadcaster.publish(seq: event.seq, frame: event.frame, emittedAtNanos: event.emittedAt,
+                                         tracedFrame: event.traced)
             }
             state.held = nil
         }

@@ -5,7 +5,7 @@ import Journal
 import Synchronization
 
 /// The events appended per benchmark run: `maxIterations` measured iterations of a thousand events each.
-private let measuredIterations = 100
+private let measuredIterations = 300
 
 /// The batch size of `journalAppendBatch`: a broadcast batch as the event loops coalesce it.
 private let eventsPerBatch = 64

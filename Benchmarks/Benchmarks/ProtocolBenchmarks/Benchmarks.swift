@@ -6,6 +6,11 @@ import SocketIOProtocol
 /// The number of events in one long-polling payload: a batch as the broadcaster coalesces it (32 to 64 events).
 private let eventsPerPollingPayload = 32
 
+/// The most events one broadcast write carries (`Broadcaster`'s `maxBatchEvents`), and the WebSocket subscribers of
+/// one of the two event loops when 1,000 clients are connected.
+private let eventsPerBroadcastBatch = 64
+private let subscribersPerLoop = 500
+
 let benchmarks: @Sendable () -> Void = {
     // One measured iteration is a thousand operations: a single codec call takes well under a microsecond, too
     // little to time alone. The tables show wall clock, throughput and allocations per operation.
@@ -75,6 +80,22 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("decodePollingPayload") { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(try EngineIOPacket.decodePayload(pollingBodyToDecode))
+        }
+    }
+
+    // The broadcast path, once per batch and loop: 64 event frames as consecutive WebSocket frames in one buffer,
+    // then the slice each of 500 subscribers of the loop gets (each from its own first event: here a subscriber
+    // that joined mid-batch every 8th time). The write itself is a syscall per subscriber, measured end to end by
+    // `tablecast load`. One iteration is one batch.
+    let broadcastFrames = (0..<eventsPerBroadcastBatch).map { _ in
+        SocketIOPacket.eventFrame(namespace: OrderFixtures.namespace, name: OrderFixtures.eventName, payload: payload)
+    }
+    Benchmark("broadcastBatch") { benchmark in
+        for _ in benchmark.scaledIterations {
+            let batch = WebSocketFrameBatch(broadcastFrames)
+            for subscriber in 0..<subscribersPerLoop {
+                blackHole(batch.bytes(from: subscriber % 8 == 7 ? subscriber % eventsPerBroadcastBatch : 0))
+            }
         }
     }
 }

@@ -54,10 +54,12 @@ public final class Broadcaster: Sendable {
     /// Publishes one encoded event. Callers serialise calls and pass increasing `seq` values: delivery order is call
     /// order.
     /// - Parameters:
-    ///   - tracedFrame: the same event with its trace argument, for the subscribers that asked for it (built only
-    ///     when ``hasTracedSubscribers``); they get `frame` when it is `nil`.
-    public func publish(seq: Int64, frame: EngineIOFrame, tracedFrame: EngineIOFrame? = nil) {
-        let event = BroadcastEvent(seq: seq, frame: frame, tracedFrame: tracedFrame)
+    ///   - emittedAtNanos: when the event was emitted (monotonic nanoseconds), the `emittedAt` of its trace.
+    ///   - tracedFrame: the same event with its trace argument, for the subscribers that asked for it (built by the
+    ///     caller when ``hasTracedSubscribers``). When it is `nil`, a traced subscriber that still gets the event
+    ///     (one that joined while it was being published) has it built from `frame`, `seq` and `emittedAtNanos`.
+    public func publish(seq: Int64, frame: EngineIOFrame, emittedAtNanos: Int64, tracedFrame: EngineIOFrame? = nil) {
+        let event = BroadcastEvent(seq: seq, frame: frame, emittedAtNanos: emittedAtNanos, tracedFrame: tracedFrame)
         self.ring.withLockedValue { $0.append(event) }
         for loop in self.loops {
             loop.enqueue(event)
@@ -96,11 +98,16 @@ public final class Broadcaster: Sendable {
 struct BroadcastEvent: Sendable {
     var seq: Int64
     var frame: EngineIOFrame
+    var emittedAtNanos: Int64
     /// The frame with the trace argument, when any subscriber asked for it at publication.
     var tracedFrame: EngineIOFrame?
 
+    /// The frame a subscriber gets. A traced subscriber always gets the trace: built here for an event published
+    /// before anyone asked for traces (a subscriber joining while it was published, or catching up from the ring).
     func frame(traced: Bool) -> EngineIOFrame {
-        traced ? (self.tracedFrame ?? self.frame) : self.frame
+        guard traced else { return self.frame }
+        return self.tracedFrame
+            ?? SocketIOPacket.tracedEventFrame(self.frame, seq: self.seq, emittedAtNanos: self.emittedAtNanos)
     }
 }
 

@@ -17,31 +17,15 @@ final class BroadcastBatch {
         self.events = events
     }
 
-    /// All events as consecutive WebSocket frames in one buffer, and where each frame starts.
-    lazy var webSocketFrames: (buffer: ByteBuffer, offsets: [Int]) = Self.frames(self.events, traced: false)
+    /// All events as consecutive WebSocket frames in one buffer.
+    lazy var webSocketFrames = WebSocketFrameBatch(self.events.map { $0.frame(traced: false) })
     /// The same with each event's trace argument, built only when a traced subscriber asks.
-    lazy var tracedWebSocketFrames: (buffer: ByteBuffer, offsets: [Int]) = Self.frames(self.events, traced: true)
-
-    private static func frames(_ events: ArraySlice<BroadcastEvent>, traced: Bool) -> (buffer: ByteBuffer, offsets: [Int]) {
-        var size = 0
-        for event in events {
-            size += event.frame(traced: traced).bytes.readableBytes + 10
-        }
-        var buffer = ByteBufferAllocator().buffer(capacity: size)
-        var offsets: [Int] = []
-        offsets.reserveCapacity(events.count)
-        for event in events {
-            offsets.append(buffer.writerIndex)
-            buffer.writeWebSocketFrame(event.frame(traced: traced))
-        }
-        return (buffer, offsets)
-    }
+    lazy var tracedWebSocketFrames = WebSocketFrameBatch(self.events.map { $0.frame(traced: true) })
 
     /// The frames from `index` on, as one buffer sharing the batch's storage.
     func webSocketBytes(from index: Int, traced: Bool) -> ByteBuffer {
-        let (buffer, offsets) = traced ? self.tracedWebSocketFrames : self.webSocketFrames
-        let start = offsets[index - self.events.startIndex]
-        return buffer.getSlice(at: start, length: buffer.writerIndex - start)!
+        let position = index - self.events.startIndex
+        return traced ? self.tracedWebSocketFrames.bytes(from: position) : self.webSocketFrames.bytes(from: position)
     }
 }
 

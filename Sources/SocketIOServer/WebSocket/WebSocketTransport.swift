@@ -49,7 +49,7 @@ final class WebSocketTransport: Sendable {
     }
 
     /// Writes a WebSocket control frame. On the channel's loop.
-    func writeControl(_ opcode: WebSocketOpcode, payload: ByteBuffer) {
+    func writeControl(_ opcode: WebSocketFrameOpcode, payload: ByteBuffer) {
         var buffer = self.channel.allocator.buffer(capacity: payload.readableBytes + 4)
         buffer.writeWebSocketFrame(opcode: opcode, payload: payload)
         self.writeRaw(buffer)
