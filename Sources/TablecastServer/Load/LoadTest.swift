@@ -90,16 +90,28 @@ public enum LoadTest {
         return components.url
     }
 
-    /// The server's last seq, from its health endpoint; `nil` when it has none (another server).
+    /// The server's last seq, from its health endpoint; `nil` when it has none (another server) or does not answer.
+    ///
+    /// A server saturated by the load may take seconds to answer, and without this figure loss at the end of the run
+    /// goes unseen, so a request that fails gets two more tries, each with 15 s to answer. Any answer ends the
+    /// tries: with a `lastSeq` (tablecast answers 503 with one when its journal failed), or without (another server).
     static func lastSeq(_ url: URL?) async -> Int64? {
         guard let url else { return nil }
-        var request = URLRequest(url: url)
-        request.timeoutInterval = 5
-        guard let (data, response) = try? await URLSession.shared.data(for: request),
-            (response as? HTTPURLResponse)?.statusCode == 200,
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let lastSeq = object["lastSeq"] as? Int
-        else { return nil }
-        return Int64(lastSeq)
+        for attempt in 1...3 {
+            var request = URLRequest(url: url)
+            request.timeoutInterval = 15
+            do {
+                let (data, _) = try await URLSession.shared.data(for: request)
+                guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                    let lastSeq = object["lastSeq"] as? Int
+                else { return nil }
+                return Int64(lastSeq)
+            } catch {
+                if attempt < 3 {
+                    try? await Task.sleep(for: .milliseconds(200))
+                }
+            }
+        }
+        return nil
     }
 }
