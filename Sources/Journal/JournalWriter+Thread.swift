@@ -237,19 +237,7 @@ extension JournalWriter {
         shared.withLock { $0.checkpointerStopRequested = true }
         shared.signal(.checkpoint)
         shared.withLock(waitingOn: .progress, until: { $0.checkpointerFinished }) { _ in }
-        var closeFailure: JournalError?
-        do {
-            try session.close()
-        } catch {
-            closeFailure = .sqlite(error, path: session.path)
-        }
-        shared.withLock { state in
-            if state.failure == nil {
-                state.failure = closeFailure
-            }
-            state.threadFinished = true
-        }
-        shared.broadcast(.progress)
+        self.finishThread(shared: shared, path: session.path, close: session.close) { $0.threadFinished = true }
     }
 
     /// Writes `batch` in transactions of up to `batchSize` events, and `faults` in the last one (alone if `batch` is
@@ -384,17 +372,30 @@ extension JournalWriter {
             shared.withLock { $0.restartPending = true }
         }
 
+        self.finishThread(shared: shared, path: checkpointer.path, close: checkpointer.close) {
+            $0.checkpointerFinished = true
+        }
+    }
+
+    /// A thread's last act: closes its connection, keeps a close failure as the writer's failure unless it already
+    /// has one, marks the thread finished (`finished`) and wakes whoever waits for progress.
+    private static func finishThread(
+        shared: ConditionLock<SharedState>,
+        path: String,
+        close: () throws(SQLiteError) -> Void,
+        finished: (inout SharedState) -> Void
+    ) {
         var closeFailure: JournalError?
         do {
-            try checkpointer.close()
+            try close()
         } catch {
-            closeFailure = .sqlite(error, path: checkpointer.path)
+            closeFailure = .sqlite(error, path: path)
         }
         shared.withLock { state in
             if state.failure == nil {
                 state.failure = closeFailure
             }
-            state.checkpointerFinished = true
+            finished(&state)
         }
         shared.broadcast(.progress)
     }

@@ -26,16 +26,7 @@ struct JournalWriterTests {
             #expect(statistics.lastCommittedSeq == Int64(total))
             #expect(statistics.failure == nil)
 
-            let reader = try JournalReader(path: path)
-            #expect(try reader.count(runID: writer.runID) == total)
-            var expected: Int64 = 1
-            var ordered = true
-            try reader.forEachEvent(runID: writer.runID) { event in
-                ordered = ordered && event == testEvent(expected)
-                expected += 1
-            }
-            #expect(ordered)
-            #expect(expected == Int64(total) + 1)
+            try expectJournalHoldsTestEvents(path: path, runID: writer.runID, total: total)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Journal
+import Testing
 
 /// A fresh directory under the system temporary directory, removed when `body` returns.
 func withTemporaryDirectory<Result>(_ body: (String) throws -> Result) throws -> Result {
@@ -53,4 +54,18 @@ enum SQLiteCode {
     static let misuse: Int32 = 21
     static let constraintNotNull: Int32 = 1299
     static let constraintPrimaryKey: Int32 = 1555
+}
+
+/// Checks that run `runID` of the journal at `path` holds exactly `testEvent(1)` … `testEvent(total)`, in order.
+func expectJournalHoldsTestEvents(path: String, runID: Int64, total: Int) throws {
+    let reader = try JournalReader(path: path)
+    #expect(try reader.count(runID: runID) == total)
+    var expected: Int64 = 1
+    var ordered = true
+    try reader.forEachEvent(runID: runID) { event in
+        ordered = ordered && event == testEvent(expected)
+        expected += 1
+    }
+    #expect(ordered)
+    #expect(expected == Int64(total) + 1)
 }
