@@ -206,18 +206,22 @@ public enum LoadRun {
         let measured = try await Self.totals(loopTallies)
         let windowSeconds = Self.seconds(clock.now - windowStart)
 
-        // Let what the server emitted before the end arrive (up to 3 s), then close.
+        // Let what the server emitted before the end arrive (up to 3 s), then close. Each check and the figures
+        // take one hop per event loop for all of its clients: a loop saturated by the load would make a hop per
+        // client take minutes.
         let serverLastSeq = await lastSeq()
+        let clientsByLoop = loops.map { loop in clients.filter { $0.loop === loop } }
         if let serverLastSeq {
             let settleDeadline = clock.now + .seconds(3)
             while clock.now < settleDeadline {
                 var behind = false
-                for client in clients {
-                    let maxSeq = try await client.loop.submit { client.tally.value.firstSeq == nil ? Int64.max : client.tally.value.maxSeq }.get()
-                    if maxSeq < serverLastSeq {
-                        behind = true
-                        break
-                    }
+                for (loop, loopClients) in zip(loops, clientsByLoop) where !behind {
+                    behind = try await loop.submit {
+                        loopClients.contains { client in
+                            let tally = client.tally.value
+                            return tally.firstSeq != nil && tally.maxSeq < serverLastSeq
+                        }
+                    }.get()
                 }
                 if !behind { break }
                 try await clock.sleep(for: .milliseconds(50))
@@ -227,19 +231,23 @@ public enum LoadRun {
         var lost = 0
         var duplicates = 0
         var reordered = 0
-        var received = 0
-        for client in clients {
-            let figures = try await client.loop.submit { () -> (Int, Int, Int, Int, Int) in
-                let tally = client.tally.value
-                let last = serverLastSeq ?? tally.maxSeq
-                return (tally.expected(upTo: last), tally.lost(upTo: last), tally.duplicates, tally.reordered,
-                        tally.received)
+        for (loop, loopClients) in zip(loops, clientsByLoop) {
+            let figures = try await loop.submit { () -> (Int, Int, Int, Int) in
+                var figures = (0, 0, 0, 0)
+                for client in loopClients {
+                    let tally = client.tally.value
+                    let last = serverLastSeq ?? tally.maxSeq
+                    figures.0 += tally.expected(upTo: last)
+                    figures.1 += tally.lost(upTo: last)
+                    figures.2 += tally.duplicates
+                    figures.3 += tally.reordered
+                }
+                return figures
             }.get()
             expected += figures.0
             lost += figures.1
             duplicates += figures.2
             reordered += figures.3
-            received += figures.4
         }
         let totals = try await Self.totals(loopTallies)
         status.withLockedValue { $0.stopping = true }
