@@ -80,63 +80,74 @@ final class LoadConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
             self.phase = .open
         }
         let receivedAt = Int64(NIODeadline.now().uptimeNanoseconds)
-        while let frame = Self.nextFrame(&buffer) {
-            self.handle(frame: frame, context: context, receivedAt: receivedAt)
-            if self.phase == .closed { return }
+        // Every whole frame is handled from the read's bytes in place: no buffer slice (and so no reference count
+        // traffic) per event.
+        let consumed = buffer.withUnsafeReadableBytes { bytes -> Int in
+            var offset = 0
+            while let frame = Self.frame(in: bytes, at: offset) {
+                let payload = UnsafeRawBufferPointer(rebasing: bytes[frame.payload])
+                self.handle(opcode: frame.opcode, payload: payload, context: context, receivedAt: receivedAt)
+                offset = frame.payload.upperBound
+                if self.phase == .closed { break }
+            }
+            return offset
         }
+        if self.phase == .closed { return }
+        buffer.moveReaderIndex(forwardBy: consumed)
         self.cumulation.keep(buffer)
     }
 
-    /// A WebSocket frame's opcode and payload, read in place; `nil` until the whole frame is there.
-    private static func nextFrame(_ buffer: inout ByteBuffer) -> (opcode: UInt8, payload: ByteBuffer)? {
-        let start = buffer.readerIndex
-        guard let first = buffer.getInteger(at: start, as: UInt8.self),
-            let second = buffer.getInteger(at: start + 1, as: UInt8.self)
-        else { return nil }
+    /// The opcode and payload range of the WebSocket frame starting at `start`; `nil` until the whole frame is there.
+    private static func frame(in bytes: UnsafeRawBufferPointer, at start: Int) -> (opcode: UInt8, payload: Range<Int>)? {
+        guard bytes.count - start >= 2 else { return nil }
+        let first = bytes[start]
+        let second = bytes[start + 1]
         var length = Int(second & 0x7F)
         var header = 2
         if length == 126 {
-            guard let extended = buffer.getInteger(at: start + 2, as: UInt16.self) else { return nil }
-            length = Int(extended)
+            guard bytes.count - start >= 4 else { return nil }
+            length = Int(bytes[start + 2]) << 8 | Int(bytes[start + 3])
             header = 4
         } else if length == 127 {
-            guard let extended = buffer.getInteger(at: start + 2, as: UInt64.self) else { return nil }
-            length = Int(extended)
+            guard bytes.count - start >= 10 else { return nil }
+            var value = 0
+            for index in 2..<10 {
+                value = value << 8 | Int(bytes[start + index])
+            }
+            guard value >= 0, value <= Int(Int32.max) else { return nil }
+            length = value
             header = 10
         }
         if second & 0x80 != 0 {
             header += 4  // a server never masks; skip a mask key all the same
         }
-        guard buffer.readableBytes >= header + length,
-            let payload = buffer.getSlice(at: start + header, length: length)
-        else { return nil }
-        buffer.moveReaderIndex(forwardBy: header + length)
-        return (first & 0x0F, payload)
+        guard bytes.count - start >= header + length else { return nil }
+        return (first & 0x0F, (start + header)..<(start + header + length))
     }
 
-    private func handle(frame: (opcode: UInt8, payload: ByteBuffer), context: ChannelHandlerContext,
+    private func handle(opcode: UInt8, payload: UnsafeRawBufferPointer, context: ChannelHandlerContext,
                         receivedAt: Int64) {
-        switch frame.opcode {
+        switch opcode {
         case 0x1:
-            self.handleText(frame.payload, context: context, receivedAt: receivedAt)
+            self.handleText(payload, context: context, receivedAt: receivedAt)
         case 0x8:
             self.close(reason: "the server closed the WebSocket")
             context.close(promise: nil)
         case 0x9:
-            self.send(opcode: 0xA, frame.payload.readableBytesView, context: context)
+            self.send(opcode: 0xA, payload, context: context)
         default:
             break
         }
     }
 
-    private func handleText(_ payload: ByteBuffer, context: ChannelHandlerContext, receivedAt: Int64) {
-        switch LoadPacket(payload) {
+    private func handleText(_ payload: UnsafeRawBufferPointer, context: ChannelHandlerContext, receivedAt: Int64) {
+        switch LoadPacket(bytes: payload) {
         case .open:
             self.send(text: LoadPacket.connect(namespace: self.namespace), context: context)
         case .ping:
             self.send(text: "3", context: context)
         case .event(let trace):
-            self.tally.received(trace, receivedAt: receivedAt, bytes: payload.readableBytes)
+            self.tally.received(trace, receivedAt: receivedAt, bytes: payload.count)
         case .connected:
             if self.phase == .open {
                 self.phase = .connected

@@ -21,7 +21,12 @@ enum LoadPacket {
     }
 
     init(_ packet: ByteBuffer) {
-        guard let type = packet.getInteger(at: packet.readerIndex, as: UInt8.self) else {
+        self = packet.withUnsafeReadableBytes { Self(bytes: $0) }
+    }
+
+    /// Classifies one packet from its bytes, read in place.
+    init(bytes packet: UnsafeRawBufferPointer) {
+        guard let type = packet.first else {
             self = .other
             return
         }
@@ -33,11 +38,12 @@ enum LoadPacket {
         case UInt8(ascii: "1"):
             self = .ended("the server closed the session")
         case UInt8(ascii: "4"):
-            switch packet.getInteger(at: packet.readerIndex + 1, as: UInt8.self) {
+            switch packet.count > 1 ? packet[1] : 0 {
             case UInt8(ascii: "2"): self = .event(trace: Self.trace(packet))
             case UInt8(ascii: "0"): self = .connected
             case UInt8(ascii: "1"): self = .ended("io server disconnect")
-            case UInt8(ascii: "4"): self = .ended("the namespace refused the client: \(String(buffer: packet))")
+            case UInt8(ascii: "4"):
+                self = .ended("the namespace refused the client: \(String(decoding: packet, as: UTF8.self))")
             default: self = .other
             }
         default:
@@ -46,38 +52,36 @@ enum LoadPacket {
     }
 
     /// The trailing `{"seq":N,"emittedAt":T}]` of a traced event, read backwards from the end; `nil` without one.
-    static func trace(_ payload: ByteBuffer) -> (seq: Int64, emittedAt: Int64)? {
-        payload.withUnsafeReadableBytes { bytes -> (Int64, Int64)? in
-            var index = bytes.count - 1
-            guard index > 2, bytes[index] == UInt8(ascii: "]"), bytes[index - 1] == UInt8(ascii: "}") else {
-                return nil
-            }
-            index -= 2
-            func number() -> Int64? {
-                var value: Int64 = 0
-                var scale: Int64 = 1
-                var digits = 0
-                while index >= 0, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
-                    value += Int64(bytes[index] - UInt8(ascii: "0")) * scale
-                    scale &*= 10
-                    index -= 1
-                    digits += 1
-                }
-                return digits > 0 && digits <= 18 ? value : nil
-            }
-            func expect(_ text: StaticString) -> Bool {
-                let count = text.utf8CodeUnitCount
-                guard index - count + 1 >= 0 else { return false }
-                for offset in 0..<count where bytes[index - count + 1 + offset] != text.utf8Start[offset] {
-                    return false
-                }
-                index -= count
-                return true
-            }
-            guard let emittedAt = number(), expect(",\"emittedAt\":"), let seq = number(), expect("{\"seq\":")
-            else { return nil }
-            return (seq, emittedAt)
+    static func trace(_ bytes: UnsafeRawBufferPointer) -> (seq: Int64, emittedAt: Int64)? {
+        var index = bytes.count - 1
+        guard index > 2, bytes[index] == UInt8(ascii: "]"), bytes[index - 1] == UInt8(ascii: "}") else {
+            return nil
         }
+        index -= 2
+        func number() -> Int64? {
+            var value: Int64 = 0
+            var scale: Int64 = 1
+            var digits = 0
+            while index >= 0, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+                value += Int64(bytes[index] - UInt8(ascii: "0")) * scale
+                scale &*= 10
+                index -= 1
+                digits += 1
+            }
+            return digits > 0 && digits <= 18 ? value : nil
+        }
+        func expect(_ text: StaticString) -> Bool {
+            let count = text.utf8CodeUnitCount
+            guard index - count + 1 >= 0 else { return false }
+            for offset in 0..<count where bytes[index - count + 1 + offset] != text.utf8Start[offset] {
+                return false
+            }
+            index -= count
+            return true
+        }
+        guard let emittedAt = number(), expect(",\"emittedAt\":"), let seq = number(), expect("{\"seq\":")
+        else { return nil }
+        return (seq, emittedAt)
     }
 }
 
