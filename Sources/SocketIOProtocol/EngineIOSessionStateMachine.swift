@@ -45,6 +45,9 @@ public struct EngineIOSessionStateMachine: Sendable {
     /// The bytes waiting in the queue, so the driver can bound a client that stops polling.
     public private(set) var queuedBytes = 0
     private var awaitingPong = false
+    /// The client closed the session while polling with no GET held. The GET it sent before its close may still
+    /// arrive (on another connection, after the close): it gets the `noop` it would have got had it arrived first.
+    public private(set) var owesNoop = false
     /// The most frames one polling response carries; the rest wait for the next poll.
     private let maxFramesPerPoll: Int
 
@@ -94,6 +97,10 @@ public struct EngineIOSessionStateMachine: Sendable {
     public mutating func pollRequested(id: PollID) -> PollAction {
         switch self.state {
         case .closed:
+            if self.owesNoop {
+                self.owesNoop = false
+                return .respond([.noop])
+            }
             return .reject(.unknownSession)
         case .websocket:
             return .reject(.badRequest)
@@ -280,11 +287,15 @@ public struct EngineIOSessionStateMachine: Sendable {
     }
 
     /// Closes the session.
-    public mutating func close() -> CloseAction {
+    /// - Parameter byClient: whether the client sent the close packet. A polling client that does so with no GET
+    ///   held still gets a `noop` for the GET it may have sent just before (``owesNoop``).
+    public mutating func close(byClient: Bool = false) -> CloseAction {
         let action: CloseAction
         switch self.state {
         case .closed: return .none
-        case .polling(let heldPoll, _, _): action = .closePolling(completePoll: heldPoll)
+        case .polling(let heldPoll, _, _):
+            action = .closePolling(completePoll: heldPoll)
+            self.owesNoop = byClient && heldPoll == nil
         case .websocket: action = .closeWebSocket
         }
         self.state = .closed

@@ -56,7 +56,9 @@ public struct ConformanceApplication: Sendable {
         router.add(middleware: CORSMiddleware(allowOrigin: .all))
         router.add(middleware: EngineIOMiddleware(servers: engines))
         self.services = [
-            HTTPApplication.make(router: router, engines: engines, listen: listen, logger: logger),
+            HTTPApplication.make(router: router, engines: engines,
+                                 connections: ConnectionRegistry(limit: listen.limits.maxConnections, logger: logger),
+                                 listen: listen, logger: logger),
             EngineShutdownService(engines: engines),
         ]
         self.logger = logger

@@ -5,25 +5,49 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import SocketIOServer
+import Synchronization
 import UnixSignals
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Where a server listens, and what it tells once it does.
+/// Where a server listens, how it treats its connections, and what it tells once it listens.
 public struct ListenConfiguration: Sendable {
     public var host: String
     /// The port; 0 picks a free one (reported through `onListening`).
     public var port: Int
+    /// Request and idle timeouts of HTTP connections, and the connection cap.
+    public var limits: HTTPConnectionLimits
+    /// How long graceful shutdown waits for connections to finish (after every Engine.IO session was closed) before
+    /// it closes the rest.
+    public var shutdownTimeout: TimeAmount
     /// Called once the server accepts connections, with the bound port.
     public var onListening: @Sendable (_ host: String, _ port: Int) async -> Void
 
-    public init(host: String = "127.0.0.1", port: Int = 4000,
+    public init(host: String = "127.0.0.1", port: Int = 4000, limits: HTTPConnectionLimits = HTTPConnectionLimits(),
+                shutdownTimeout: TimeAmount = .seconds(10),
                 onListening: @escaping @Sendable (_ host: String, _ port: Int) async -> Void = { _, _ in }) {
         self.host = host
         self.port = port
+        self.limits = limits
+        self.shutdownTimeout = shutdownTimeout
         self.onListening = onListening
+    }
+
+    /// The configuration a command line gives, with its durations in seconds.
+    public init(host: String, port: Int, requestHeadTimeoutSeconds: Double, idleTimeoutSeconds: Double,
+                maxConnections: Int, shutdownTimeoutSeconds: Double,
+                onListening: @escaping @Sendable (_ host: String, _ port: Int) async -> Void) {
+        func amount(_ seconds: Double) -> TimeAmount { .nanoseconds(Int64(seconds * 1e9)) }
+        self.init(
+            host: host,
+            port: port,
+            limits: HTTPConnectionLimits(requestHeadTimeout: amount(requestHeadTimeoutSeconds),
+                                         idleTimeout: amount(idleTimeoutSeconds), maxConnections: maxConnections),
+            shutdownTimeout: amount(shutdownTimeoutSeconds),
+            onListening: onListening
+        )
     }
 }
 
@@ -60,15 +84,19 @@ enum HTTPApplication {
 
     /// A Hummingbird application that serves the router and upgrades Engine.IO WebSockets on the same port; a
     /// connection that opens with an upgrade is plain NIO handlers from then on (``EngineIOHTTPChannel``).
+    ///
+    /// On graceful shutdown the application stops accepting, lets every connection finish its request (idle ones
+    /// close at once), and after `listen.shutdownTimeout` closes whatever is still open.
     static func make(
         router: Router<TablecastRequestContext>,
         engines: [EngineServer],
+        connections: ConnectionRegistry,
         listen: ListenConfiguration,
         logger: Logger
     ) -> some Service {
-        Application(
+        let application = Application(
             router: router,
-            server: EngineIOHTTPChannel.builder(servers: engines),
+            server: EngineIOHTTPChannel.builder(servers: engines, connections: connections, limits: listen.limits),
             configuration: ApplicationConfiguration(
                 address: .hostname(listen.host, port: listen.port),
                 serverName: "tablecast"
@@ -79,5 +107,33 @@ enum HTTPApplication {
             eventLoopGroupProvider: .shared(MultiThreadedEventLoopGroup.singleton),
             logger: logger
         )
+        return DrainingService(application: application, connections: connections,
+                               drainTimeout: listen.shutdownTimeout, logger: logger)
+    }
+}
+
+/// Runs an HTTP application and bounds its graceful shutdown: connections that have not finished
+/// `drainTimeout` after the shutdown began are closed.
+struct DrainingService<Application: Service>: Service {
+    let application: Application
+    let connections: ConnectionRegistry
+    let drainTimeout: TimeAmount
+    let logger: Logger
+
+    func run() async throws {
+        let cut = Mutex<Scheduled<Void>?>(nil)
+        try await withGracefulShutdownHandler {
+            try await self.application.run()
+        } onGracefulShutdown: { [connections, drainTimeout, logger] in
+            let task = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: drainTimeout) {
+                let count = connections.closeAll()
+                if count > 0 {
+                    logger.notice("shutdown: closed connections that did not finish in time",
+                                  metadata: ["connections": "\(count)", "after": "\(drainTimeout)"])
+                }
+            }
+            cut.withLock { $0 = task }
+        }
+        cut.withLock { $0?.cancel() }
     }
 }

@@ -27,6 +27,8 @@ public struct ServeApplication: Sendable {
         public var simulation: Scenario?
         /// A journal run to replay instead of simulating.
         public var replay: (source: ReplaySource, options: ReplayRunner.Options)? = nil
+        /// The bearer token every control route but health needs; `nil` for none.
+        public var controlToken: String? = nil
 
         public init(listen: ListenConfiguration = ListenConfiguration(), journalPath: String = "tablecast.sqlite",
                     engine: EngineIOConfiguration = EngineIOConfiguration(),
@@ -79,6 +81,8 @@ public struct ServeApplication: Sendable {
     /// The replay, when the server replays a journal.
     public let replay: ReplayRunner?
     public let socketIO: SocketIOServer
+    /// Every connection open now.
+    public let connections: ConnectionRegistry
     /// The services in start order; graceful shutdown runs in reverse: sessions close, HTTP drains, journal commits.
     public let services: [any Service]
     let logger: Logger
@@ -105,6 +109,7 @@ public struct ServeApplication: Sendable {
             )
         )
         let broadcaster = Broadcaster(group: MultiThreadedEventLoopGroup.singleton)
+        let connections = ConnectionRegistry(limit: configuration.listen.limits.maxConnections, logger: logger)
         let socketIO = SocketIOServer(
             path: "/socket.io/",
             configuration: configuration.engine,
@@ -123,15 +128,17 @@ public struct ServeApplication: Sendable {
         }
         let store = RestaurantStore(state: RestaurantState(definition: configuration.restaurant), hub: hub)
         let router = Router(context: TablecastRequestContext.self)
-        // NestJS's `cors: { origin: true }`: the request's origin is reflected, for every method the API uses.
-        router.add(
-            middleware: CORSMiddleware(
-                allowOrigin: .originBased,
-                allowHeaders: [.accept, .authorization, .contentType, .origin],
-                allowMethods: [.get, .post, .patch, .delete, .head, .options],
-                allowCredentials: true
+        // NestJS's `cors: { origin: true }` for the REST API and Socket.IO; the control API for its own origin only.
+        router.add(middleware: ControlAccessMiddleware(token: configuration.controlToken))
+        if configuration.controlToken == nil, !Self.isLoopback(configuration.listen.host) {
+            logger.warning(
+                """
+                SERVING THE CONTROL API TO THE NETWORK WITHOUT A TOKEN: anyone who can reach \
+                \(configuration.listen.host):\(configuration.listen.port) can emit events, inject faults and drive \
+                replays. Set --control-token (or TABLECAST_CONTROL_TOKEN), or listen on 127.0.0.1.
+                """
             )
-        )
+        }
         router.add(middleware: EngineIOMiddleware(servers: [socketIO.engine]))
         ControlAPI(hub: hub, engine: socketIO.engine).register(on: router)
         FaultAPI(hub: hub).register(on: router)
@@ -153,12 +160,14 @@ public struct ServeApplication: Sendable {
                 logger.info("\(summary)")
             }
         }
-        let app = HTTPApplication.make(router: router, engines: [socketIO.engine], listen: listen, logger: logger)
+        let app = HTTPApplication.make(router: router, engines: [socketIO.engine], connections: connections,
+                                       listen: listen, logger: logger)
         self.hub = hub
         self.store = store
         self.simulation = simulation
         self.replay = replay
         self.socketIO = socketIO
+        self.connections = connections
         self.logger = logger
         self.listen = configuration.listen
         self.services = [
@@ -166,6 +175,11 @@ public struct ServeApplication: Sendable {
             app,
             EngineShutdownService(engines: [socketIO.engine]),
         ] + (simulation.map { [$0] } ?? []) + (replay.map { [$0] } ?? [])
+    }
+
+    /// Whether `host` is a loopback address, reachable from this machine only.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 
     /// Runs until SIGINT or SIGTERM, then shuts down gracefully.

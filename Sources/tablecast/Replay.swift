@@ -73,8 +73,9 @@ struct Replay: AsyncParsableCommand {
         do {
             let source = try ReplaySource(path: self.file, runID: self.run, from: self.from.flatMap(ReplaySource.Position.init),
                                           to: self.to.flatMap(ReplaySource.Position.init))
-            var configuration = ServeApplication.Configuration(listen: self.server.listen, journalPath: self.journal,
-                                                               restaurant: source.restaurant)
+            var configuration = ServeApplication.Configuration(listen: self.server.listen(logger: logger),
+                                                               journalPath: self.journal, restaurant: source.restaurant)
+            configuration.controlToken = self.server.resolvedControlToken
             configuration.replay = (
                 source,
                 ReplayRunner.Options(speed: ReplayRunner.Speed(self.speed) ?? .factor(1), only: self.only,

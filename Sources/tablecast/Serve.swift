@@ -65,20 +65,19 @@ struct Serve: AsyncParsableCommand {
         let logger = self.server.makeLogger()
         let application: ServeApplication
         do {
-            application = try ServeApplication(
-                configuration: .init(
-                    listen: self.server.listen,
-                    journalPath: self.journal,
-                    pingInterval: self.pingInterval,
-                    pingTimeout: self.pingTimeout,
-                    maxPayload: self.maxPayload,
-                    restaurantPath: self.restaurant,
-                    scenario: self.idle ? nil : self.scenario,
-                    rate: self.rate.flatMap(CommandLineUnits.rate),
-                    timeScale: self.timeScale.flatMap(CommandLineUnits.timeScale)
-                ),
-                logger: logger
+            var configuration = try ServeApplication.Configuration(
+                listen: self.server.listen(logger: logger),
+                journalPath: self.journal,
+                pingInterval: self.pingInterval,
+                pingTimeout: self.pingTimeout,
+                maxPayload: self.maxPayload,
+                restaurantPath: self.restaurant,
+                scenario: self.idle ? nil : self.scenario,
+                rate: self.rate.flatMap(CommandLineUnits.rate),
+                timeScale: self.timeScale.flatMap(CommandLineUnits.timeScale)
             )
+            configuration.controlToken = self.server.resolvedControlToken
+            application = try ServeApplication(configuration: configuration, logger: logger)
         } catch {
             // A journal or a definition that cannot be opened is the user's to fix: one clear line, no usage text, a
             // failing status.
@@ -104,7 +103,7 @@ struct ConformanceServer: AsyncParsableCommand {
 
     func run() async throws {
         let logger = self.server.makeLogger()
-        let application = ConformanceApplication(listen: self.server.listen, logger: logger)
+        let application = ConformanceApplication(listen: self.server.listen(logger: logger), logger: logger)
         try await self.server.runReportingErrors { try await application.run() }
     }
 }

@@ -55,7 +55,7 @@ class ServerFactory:
         self.processes: List[TablecastProcess] = []
 
     def serve(self, journal: Optional[Path] = None, extra: Sequence[str] = (), label: str = "serve",
-              idle: bool = True) -> TablecastProcess:
+              idle: bool = True, env: Optional[dict] = None) -> TablecastProcess:
         """`tablecast serve`; `--idle` (no simulated traffic) unless `idle` is False, so tests count events exactly."""
         if journal is None:
             journal = self.tmp_dir / f"journal-{len(self.processes)}.sqlite"
@@ -63,6 +63,7 @@ class ServerFactory:
             ["serve", "--host", "127.0.0.1", "--port", "0", "--journal", str(journal),
              *(["--idle"] if idle else []), *extra],
             label=label,
+            env=env,
         )
         proc.journal_path = journal  # type: ignore[attr-defined]
         self.processes.append(proc)

@@ -47,9 +47,10 @@ def tablecast_binary() -> Path:
 class TablecastProcess:
     """One `tablecast` process, started with `args`, listening on 127.0.0.1."""
 
-    def __init__(self, args: Sequence[str], label: str):
+    def __init__(self, args: Sequence[str], label: str, env: Optional[dict] = None):
         self.args = list(args)
         self.label = label
+        self.env = env
         self.proc: Optional[subprocess.Popen] = None
         self.port: Optional[int] = None
         self.stdout_lines: List[str] = []
@@ -75,6 +76,7 @@ class TablecastProcess:
             stdout=subprocess.PIPE,
             stderr=self._stderr_file,
             cwd=str(REPO_ROOT),
+            env=None if self.env is None else {**os.environ, **self.env},
         )
         reader = threading.Thread(target=self._drain_stdout, name=f"stdout-{self.label}", daemon=True)
         reader.start()
@@ -141,6 +143,20 @@ class TablecastProcess:
             f"{self.diagnostics()}"
         )
         return self.returncode
+
+    def open_descriptors(self) -> int:
+        """How many file descriptors the process has open now."""
+        assert self.proc is not None
+        return len(os.listdir(f"/proc/{self.proc.pid}/fd"))
+
+    def rss_kib(self) -> int:
+        """The process's resident set, in KiB."""
+        assert self.proc is not None
+        with open(f"/proc/{self.proc.pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        raise AssertionError("no VmRSS line")
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

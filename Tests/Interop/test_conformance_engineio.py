@@ -366,6 +366,33 @@ class TestCloseHTTPLongPolling:
         assert poll_response2.status_code == 400
         assert_eio_error(poll_response2, 1, "Session ID unknown")
 
+    def test_the_close_handled_before_the_poll_sent_first_still_answers_it_6(self, base):
+        """The same exchange with the two requests handled in the other order, forced: the client's GET (sent
+        before its close, on another connection) reaches the server only after the close was answered. The GET
+        still gets `6`, and only the GET after it `400 Session ID unknown`."""
+        sid = init_long_polling_session(base)
+        push = fetch(f"{base}{PATH}?EIO=4&transport=polling&sid={sid}", method="POST", body="1")
+        assert push.status_code == 200 and push.text == "ok"
+
+        poll = fetch(f"{base}{PATH}?EIO=4&transport=polling&sid={sid}")
+        assert poll.status_code == 200
+        assert poll.text == "6"
+
+        poll_response2 = fetch(f"{base}{PATH}?EIO=4&transport=polling&sid={sid}")
+        assert poll_response2.status_code == 400
+        assert_eio_error(poll_response2, 1, "Session ID unknown")
+
+    def test_a_websocket_probe_for_a_session_its_client_closed_is_refused(self, base, ws_base):
+        """The session kept for its last GET is closed: an upgrade for it is refused as unknown."""
+        sid = init_long_polling_session(base)
+        push = fetch(f"{base}{PATH}?EIO=4&transport=polling&sid={sid}", method="POST", body="1")
+        assert push.status_code == 200
+        refused = requests.get(f"{base}{PATH}?EIO=4&transport=websocket&sid={sid}", timeout=HTTP_TIMEOUT,
+                               headers={"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+                                        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
+        assert refused.status_code == 400
+        assert_eio_error(refused, 1, "Session ID unknown")
+
 
 class TestCloseWebSocket:
     def test_forcefully_closes_the_session(self, ws_base):

@@ -24,8 +24,14 @@ public final class EngineServer: Sendable {
 
     private struct Registry {
         var sessions: [String: EngineSession] = [:]
+        /// Sessions their polling client closed with no GET held, kept for a moment for the GET it sent before its
+        /// close: on another connection, that GET can be handled after the close, and is still owed its `noop`.
+        var closedOwingPoll: [String: EngineSession] = [:]
         var accepting = true
     }
+
+    /// How long a session closed by its polling client waits for the GET sent before the close.
+    static let closedSessionGrace = TimeAmount.seconds(5)
 
     private struct PollWatch {
         var session: EngineSession
@@ -98,10 +104,32 @@ public final class EngineServer: Sendable {
         self.registry.withLockedValue { $0.sessions[id] }
     }
 
-    func remove(_ session: EngineSession) {
+    /// An open session, or for a GET one its client closed a moment ago that still owes it a `noop`.
+    private func session(forPollOf id: String) -> EngineSession? {
+        self.registry.withLockedValue { $0.sessions[id] ?? $0.closedOwingPoll[id] }
+    }
+
+    /// Removes a closed session.
+    /// - Parameter answeringOnePoll: keep it for a GET that may still come, for ``closedSessionGrace`` at most.
+    func remove(_ session: EngineSession, answeringOnePoll: Bool = false) {
         self.registry.withLockedValue { registry in
             if registry.sessions[session.id] === session {
                 registry.sessions[session.id] = nil
+                if answeringOnePoll {
+                    registry.closedOwingPoll[session.id] = session
+                }
+            }
+        }
+        if answeringOnePoll {
+            session.homeLoop.scheduleTask(in: Self.closedSessionGrace) { self.forget(session) }
+        }
+    }
+
+    /// Forgets a closed session kept for a GET.
+    func forget(_ session: EngineSession) {
+        self.registry.withLockedValue { registry in
+            if registry.closedOwingPoll[session.id] === session {
+                registry.closedOwingPoll[session.id] = nil
             }
         }
     }
@@ -233,6 +261,10 @@ public final class EngineServer: Sendable {
             guard let session = self.openSession(on: channel.eventLoop, webSocket: nil) else {
                 return PollingResponse.error(.badRequest, status: .serviceUnavailable)
             }
+            return await self.poll(session, channel: channel)
+        }
+        if method == .get {
+            guard let session = self.session(forPollOf: sid) else { return .error(.unknownSession) }
             return await self.poll(session, channel: channel)
         }
         guard let session = self.session(id: sid) else { return .error(.unknownSession) }

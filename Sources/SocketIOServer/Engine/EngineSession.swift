@@ -154,6 +154,10 @@ public final class EngineSession: Sendable {
         }
         switch action {
         case .respond(let frames):
+            if self.state.withLockedValue({ $0.machine.isClosed }) {
+                // The noop a client that closed was owed: nothing more is.
+                self.server.forget(self)
+            }
             return channel.eventLoop.makeSucceededFuture(.frames(frames))
         case .reject(let error):
             return channel.eventLoop.makeSucceededFuture(.error(error))
@@ -486,9 +490,11 @@ public final class EngineSession: Sendable {
         var polls: [EventLoopPromise<[EngineIOFrame]>] = []
         var transports: [WebSocketTransport] = []
         var delegate: (any EngineSessionDelegate)?
+        var owesNoop = false
         let action = self.state.withLockedValue { state in
-            let action = state.machine.close()
+            let action = state.machine.close(byClient: reason == .clientClose)
             guard action != .none else { return action }
+            owesNoop = state.machine.owesNoop
             polls = Array(state.heldPolls.values)
             state.heldPolls.removeAll()
             transports = [state.webSocket, state.probe].compactMap { $0 }
@@ -521,7 +527,7 @@ public final class EngineSession: Sendable {
         for transport in transports {
             transport.close()
         }
-        self.server.remove(self)
+        self.server.remove(self, answeringOnePoll: owesNoop)
         delegate?.session(self, didCloseWith: reason)
         return true
     }

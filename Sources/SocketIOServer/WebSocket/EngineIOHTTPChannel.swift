@@ -33,16 +33,25 @@ public struct EngineIOHTTPChannel: ServerChildChannel {
 
     private let http: HTTP1Channel
     private let servers: [EngineServer]
+    private let connections: ConnectionRegistry
+    private let timeouts: HTTPConnectionStateMachine.Timeouts
 
-    init(responder: @escaping HTTPChannelHandler.Responder, servers: [EngineServer]) {
+    init(responder: @escaping HTTPChannelHandler.Responder, servers: [EngineServer], connections: ConnectionRegistry,
+         limits: HTTPConnectionLimits) {
         self.http = HTTP1Channel(responder: responder)
         self.servers = servers
+        self.connections = connections
+        self.timeouts = limits.timeouts
     }
 
     /// A server builder for Hummingbird's `Application` that serves `servers`' WebSockets this way.
-    public static func builder(servers: [EngineServer]) -> HTTPServerBuilder {
+    /// - Parameters:
+    ///   - connections: registers every accepted connection, and refuses those beyond its limit.
+    ///   - limits: the request and idle timeouts of plain HTTP connections.
+    public static func builder(servers: [EngineServer], connections: ConnectionRegistry,
+                               limits: HTTPConnectionLimits) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            EngineIOHTTPChannel(responder: responder, servers: servers)
+            EngineIOHTTPChannel(responder: responder, servers: servers, connections: connections, limits: limits)
         }
     }
 
@@ -66,6 +75,8 @@ public struct EngineIOHTTPChannel: ServerChildChannel {
                 withDecoderLimitConfiguration: decoderLimits
             )
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+            let admitted = self.connections.admit(channel)
+            try pipeline.addHandler(HTTPConnectionGuard(timeouts: self.timeouts, refuse: !admitted, logger: logger))
             let route = channel.eventLoop.makePromise(of: Route.self)
             try pipeline.addHandler(WebSocketUpgradeHandler(servers: self.servers, route: route, logger: logger))
             return Value(channel: channel, route: route.futureResult)

@@ -3,7 +3,7 @@ import NIOCore
 import NIOWebSocket
 import SocketIOProtocol
 
-/// Reads one WebSocket connection's frames and drives its Engine.IO session.
+/// Reads one WebSocket connection's messages and drives its Engine.IO session.
 ///
 /// The connection is either a session of its own (`transport=websocket` without a `sid`), or the probe of a
 /// polling session that wants to upgrade, or a second WebSocket for a session that already has one, which the
@@ -65,11 +65,8 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
             self.received(packet)
         case .binary:
             self.received(EngineIOPacket(type: .message, data: frame.unmaskedData, isBinary: true))
-        case .ping:
-            self.transport.writeControl(.pong, payload: frame.unmaskedData)
-        case .connectionClose:
-            self.transport.close()
         default:
+            // Control frames and fragments are WebSocketInboundHandler's: only whole messages get here.
             break
         }
     }

@@ -129,6 +129,11 @@ final class WebSocketUpgradeHandler: ChannelInboundHandler, RemovableChannelHand
     }
 
     private func upgrade(context: ChannelHandlerContext, request: HTTPRequest, server: EngineServer) {
+        // RFC 6455 4.2.1: the key is the base64 of 16 bytes; anything else is a bad request.
+        guard let key = request.headerFields[.secWebSocketKey], Self.isValidKey(key) else {
+            self.reject(context: context, error: .badRequest)
+            return
+        }
         let query = EngineIOQuery.parameters(of: request.path ?? "")
         let target: EngineServer.WebSocketTarget
         switch server.verifyWebSocket(query: query) {
@@ -194,16 +199,12 @@ final class WebSocketUpgradeHandler: ChannelInboundHandler, RemovableChannelHand
             maxBacklogBytes: server.maxBacklogBytes,
             statistics: server.broadcaster?.statistics
         )
-        let maxFrameSize = max(server.configuration.maxPayload, 1 << 14)
+        // A message may be as large as Engine.IO's maxPayload; RFC 6455's rules are WebSocketInboundHandler's.
+        let maxMessageSize = server.configuration.maxPayload
         let handlers: [any ChannelHandler] = [
             WebSocketFrameEncoder(),
-            ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxFrameSize)),
-            WebSocketProtocolErrorHandler(),
-            NIOWebSocketFrameAggregator(
-                minNonFinalFragmentSize: 0,
-                maxAccumulatedFrameCount: 1024,
-                maxAccumulatedFrameSize: maxFrameSize
-            ),
+            ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxMessageSize)),
+            WebSocketInboundHandler(maxMessageSize: maxMessageSize, logger: server.logger),
             WebSocketConnectionHandler(server: server, transport: transport, target: target),
         ]
         var previous: any ChannelHandler = self
@@ -215,11 +216,20 @@ final class WebSocketUpgradeHandler: ChannelInboundHandler, RemovableChannelHand
         let encoder = try pipeline.context(handlerType: HTTPResponseEncoder.self)
         let decoder = try pipeline.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self)
         let codec = try pipeline.context(handlerType: HTTP1ToHTTPServerCodec.self)
+        // The WebSocket's own heartbeat rules replace the HTTP timeouts.
+        if let connectionGuard = try? pipeline.context(handlerType: HTTPConnectionGuard.self) {
+            pipeline.removeHandler(context: connectionGuard, promise: nil)
+        }
         pipeline.removeHandler(context: codec, promise: nil)
         pipeline.removeHandler(context: encoder, promise: nil)
         pipeline.removeHandler(context: decoder, promise: nil)
         self.decide(.webSocket)
         pipeline.removeHandler(context: context, promise: nil)
+    }
+
+    /// Whether a `Sec-WebSocket-Key` is what RFC 6455 says a client sends: 16 random bytes in base64, 24 characters.
+    static func isValidKey(_ key: String) -> Bool {
+        key.utf8.count == 24 && Base64.decode(key.utf8)?.count == 16
     }
 
     private func reject(context: ChannelHandlerContext, error: EngineIOServerError) {
