@@ -42,3 +42,11 @@ public struct JournalEvent: Sendable, Equatable {
         self.fault = fault
     }
 }
+
+extension JournalEvent {
+    /// What the event weighs while it waits for its commit: its bytes, and a fixed share for the row's other fields
+    /// and the queue's bookkeeping. The writer's backlog bound counts this.
+    var backlogCost: Int {
+        self.payload.count + (self.detail?.count ?? 0) + self.name.utf8.count + 96
+    }
+}

@@ -17,6 +17,13 @@ extension JournalWriter {
         var lostFaults = 0
         var lastCommittedSeq: Int64?
         var lastCommitNanos: Int64 = 0
+        /// What the events appended and not yet committed weigh (``JournalEvent/backlogCost``): the backlog.
+        var uncommittedBytes = 0
+        /// Told the last seq of each commit that has one, on the writer thread, outside the lock.
+        var commitObserver: (@Sendable (Int64) -> Void)?
+        /// Tasks waiting for an event's commit (``JournalWriter/waitForCommit(through:)``), resumed by the writer
+        /// thread once it is committed, or with the failure (or `closed`) once it never will be.
+        var commitWaiters: [CommitWaiter] = []
         /// The first failure; once set, the writer accepts nothing more.
         var failure: JournalError?
         /// Set by `close()` (or `deinit`): the thread drains the buffers and stops.
@@ -52,6 +59,12 @@ extension JournalWriter {
                 throw .closed(path: path)
             }
         }
+    }
+
+    /// A task waiting for the commit of the event `seq`.
+    struct CommitWaiter: Sendable {
+        var seq: Int64
+        var continuation: CheckedContinuation<Void, any Error>
     }
 
     /// What the writer thread alone uses: the connection, the two prepared inserts, one for events and one for
@@ -288,6 +301,7 @@ extension JournalWriter {
                     }
                     state.lost += unwritten + state.pending.count
                     state.lostFaults += faults.count + state.pendingFaults.count
+                    state.uncommittedBytes = 0
                     state.pending.removeAll()
                     state.pendingFaults.removeAll()
                 }
@@ -299,11 +313,23 @@ extension JournalWriter {
             let lastSeq = end > start ? batch[end - 1].seq : nil
             let count = end - start
             let faultCount = faultsNow.count
+            var bytes = 0
+            for event in batch[start..<end] {
+                bytes += event.backlogCost
+            }
+            var observer: (@Sendable (Int64) -> Void)?
+            var waiters: [CommitWaiter] = []
             let (checkpointerFailed, wakeCheckpointer) = shared.withLock { state in
                 state.committed += count
                 state.committedFaults += faultCount
+                state.uncommittedBytes -= bytes
                 if let lastSeq {
                     state.lastCommittedSeq = lastSeq
+                    observer = state.commitObserver
+                    if !state.commitWaiters.isEmpty {
+                        waiters = state.commitWaiters.filter { $0.seq <= lastSeq }
+                        state.commitWaiters.removeAll { $0.seq <= lastSeq }
+                    }
                 }
                 state.lastCommitNanos = nanos
                 state.rowsSinceCheckpoint += count + faultCount
@@ -320,6 +346,12 @@ extension JournalWriter {
                 shared.signal(.checkpoint)
             }
             shared.broadcast(.progress)
+            if let observer, let lastSeq {
+                observer(lastSeq)
+            }
+            for waiter in waiters {
+                waiter.continuation.resume()
+            }
             if checkpointerFailed {
                 return false
             }
@@ -391,13 +423,20 @@ extension JournalWriter {
         } catch {
             closeFailure = .sqlite(error, path: path)
         }
-        shared.withLock { state in
+        let (waiters, failure) = shared.withLock { state in
             if state.failure == nil {
                 state.failure = closeFailure
             }
             finished(&state)
+            let waiters = state.commitWaiters
+            state.commitWaiters.removeAll()
+            return (waiters, state.failure ?? .closed(path: path))
         }
         shared.broadcast(.progress)
+        // What was still awaited was never committed: the thread is done.
+        for waiter in waiters {
+            waiter.continuation.resume(throwing: failure)
+        }
     }
 }
 

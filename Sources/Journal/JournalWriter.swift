@@ -155,10 +155,12 @@ public final class JournalWriter: Sendable {
     /// - Parameter event: The event, with a `seq` unique within the run.
     /// - Throws: The writer's failure if it has failed, or ``JournalError/Code/closed`` after ``close()``.
     public func append(_ event: JournalEvent) throws(JournalError) {
+        let cost = event.backlogCost
         try self.shared.withLock { (state) throws(JournalError) in
             try state.checkOpen(path: self.path)
             state.pending.append(event)
             state.appended += 1
+            state.uncommittedBytes += cost
         }
         self.shared.signal(.work)
     }
@@ -168,10 +170,15 @@ public final class JournalWriter: Sendable {
     /// - Parameter events: The events, in order, each with a `seq` unique within the run.
     /// - Throws: The writer's failure if it has failed, or ``JournalError/Code/closed`` after ``close()``.
     public func append(contentsOf events: [JournalEvent]) throws(JournalError) {
+        var cost = 0
+        for event in events {
+            cost += event.backlogCost
+        }
         try self.shared.withLock { (state) throws(JournalError) in
             try state.checkOpen(path: self.path)
             state.pending.append(contentsOf: events)
             state.appended += events.count
+            state.uncommittedBytes += cost
         }
         self.shared.signal(.work)
     }
@@ -230,6 +237,55 @@ public final class JournalWriter: Sendable {
                 throw failure
             }
         }
+    }
+
+    /// The bytes appended and not yet committed (payloads, details and names, plus a fixed share per event): what a
+    /// source checks against its bound before it adds more, so that a journal that cannot keep up slows its sources
+    /// down instead of holding an ever larger backlog in memory.
+    public var backlogBytes: Int {
+        self.shared.withLock { $0.uncommittedBytes }
+    }
+
+    /// Waits, without blocking a thread, until the event `seq` is committed: what an API answers after, so that
+    /// whatever it acknowledged is in the journal.
+    ///
+    /// - Throws: The writer's failure if it failed before the event was committed, or ``JournalError/Code/closed``
+    ///   if it was closed without committing it (neither happens to an event appended before a successful close).
+    public func waitForCommit(through seq: Int64) async throws(JournalError) {
+        let path = self.path
+        let done = try self.shared.withLock { (state) throws(JournalError) -> Bool in
+            if let committed = state.lastCommittedSeq, committed >= seq { return true }
+            if let failure = state.failure { throw failure }
+            if state.threadFinished { throw .closed(path: path) }
+            return seq <= 0
+        }
+        guard !done else { return }
+        do {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let early: Result<Void, JournalError>? = self.shared.withLock { state in
+                    if let committed = state.lastCommittedSeq, committed >= seq { return .success(()) }
+                    if let failure = state.failure { return .failure(failure) }
+                    if state.threadFinished { return .failure(.closed(path: path)) }
+                    state.commitWaiters.append(CommitWaiter(seq: seq, continuation: continuation))
+                    return nil
+                }
+                if let early {
+                    continuation.resume(with: early.mapError { $0 })
+                }
+            }
+        } catch let error as JournalError {
+            throw error
+        } catch {
+            preconditionFailure("a commit waiter is resumed with a JournalError only: \(error)")
+        }
+    }
+
+    /// Calls `observer` with the last seq of every commit that holds events, on the writer thread, in commit order;
+    /// what `committed` durability publishes on. Replaces any earlier observer.
+    ///
+    /// The observer must be quick and must not append to this journal (it runs between two of its transactions).
+    public func observeCommits(_ observer: (@Sendable (Int64) -> Void)?) {
+        self.shared.withLock { $0.commitObserver = observer }
     }
 
     /// A snapshot of the writer's progress.

@@ -9,8 +9,13 @@ import SocketIOServer
 struct ControlAPI {
     let hub: EventHub
     let engine: EngineServer
-    /// The largest emit request body accepted.
-    static let maxEmitBody = 16 << 20
+
+    /// The largest payload an event may carry: the `maxPayload` Engine.IO advertises to clients.
+    var maxPayload: Int { self.engine.configuration.maxPayload }
+    /// The largest emit or fault request body read: the payload and room for the envelope around it.
+    var maxBody: Int { Self.maxBody(maxPayload: self.maxPayload) }
+
+    static func maxBody(maxPayload: Int) -> Int { maxPayload + (64 << 10) }
 
     func register(on router: Router<TablecastRequestContext>) {
         router.post("/_tablecast/emit") { request, _ in
@@ -26,9 +31,10 @@ struct ControlAPI {
         var request = request
         let body: ByteBuffer
         do {
-            body = try await request.collectBody(upTo: Self.maxEmitBody)
+            body = try await request.collectBody(upTo: self.maxBody)
         } catch is NIOTooManyBytesError {
-            return .jsonError(.contentTooLarge, "request body larger than \(Self.maxEmitBody) bytes")
+            return .jsonError(.contentTooLarge, "request body larger than \(self.maxBody) bytes (the payload may "
+                                + "be \(self.maxPayload) bytes, the server's maxPayload)")
         }
         let parsed: Result<EmitRequest, EmitRequest.Problem> = body.withUnsafeReadableBytes { EmitRequest.parse($0) }
         let emitRequest: EmitRequest
@@ -37,6 +43,15 @@ struct ControlAPI {
             return .jsonError(.badRequest, problem.message)
         case .success(let value):
             emitRequest = value
+        }
+        guard emitRequest.payload.count <= self.maxPayload else {
+            return .jsonError(.contentTooLarge, "payload of \(emitRequest.payload.count) bytes is larger than the "
+                                + "server's maxPayload of \(self.maxPayload) bytes", field: "payload")
+        }
+        do throws(EventHub.Backpressure) {
+            try self.hub.admit()
+        } catch {
+            return .backpressure(error)
         }
         do {
             let seq = try self.hub.emit(name: emitRequest.event, payload: emitRequest.payload).seq
@@ -112,6 +127,13 @@ struct EmitRequest: Equatable {
 }
 
 extension Response {
+    /// `503` with `Retry-After`: the journal is behind; nothing was done.
+    static func backpressure(_ error: EventHub.Backpressure) -> Response {
+        var response = Response.jsonError(.serviceUnavailable, "\(error); retry shortly")
+        response.headers[.retryAfter] = "1"
+        return response
+    }
+
     static func json(_ status: HTTPResponse.Status, _ body: String) -> Response {
         Response(status: status, headers: [.contentType: "application/json"],
                  body: ResponseBody(byteBuffer: ByteBuffer(string: body)))

@@ -20,8 +20,24 @@ import Glibc
 /// Faults pass here too (``inject(_:)``): what they send is numbered, journaled with its `fault` and broadcast like
 /// any event; a disconnect or a delivery hold is journaled in the `faults` table at its place in the sequence.
 public final class EventHub: Sendable {
+    /// When an event reaches the clients, relative to its journal commit.
+    public enum Durability: String, Sendable, CaseIterable {
+        /// Broadcast at once; the journal commits behind. A `kill -9` can lose what the clients got and the journal
+        /// had not committed yet: at most the writer's current batch (about one transaction, ≤ 1,000 events).
+        case async
+        /// Broadcast once the event's journal transaction has committed: after a `kill -9` the journal holds every
+        /// event any client received. Costs the commit's latency on every event.
+        case committed
+    }
+
+    /// The backlog a journal may have before sources are held back, by default: 64 MiB of uncommitted events.
+    public static let defaultMaxBacklogBytes = 64 << 20
+
     /// The namespace events are broadcast on.
     public let namespace: String
+    public let durability: Durability
+    /// Past this many uncommitted bytes in the journal, ``admit()`` refuses new work.
+    public let maxBacklogBytes: Int
     let broadcaster: Broadcaster
     let journal: JournalWriter
     /// Disconnects clients for a disconnect fault and answers how many; `nil` where there are no clients to cut.
@@ -32,7 +48,9 @@ public final class EventHub: Sendable {
         var lastSeq: Int64 = 0
         var faults = FaultInjector()
         /// While a delay fault holds delivery: the events emitted meanwhile, in order.
-        var held: [(seq: Int64, frame: EngineIOFrame, emittedAt: Int64, traced: EngineIOFrame?)]?
+        var held: [Outgoing]?
+        /// With `committed` durability: the events emitted and not yet committed, in order.
+        var awaitingCommit = CircularBuffer<Outgoing>()
         /// Identifies the latest hold, so that only its end releases what is held.
         var holdGeneration = 0
         /// Events emitted so far, by name, for metrics.
@@ -46,16 +64,58 @@ public final class EventHub: Sendable {
         public var payload: [UInt8]
     }
 
+    /// One event on its way to the clients.
+    private struct Outgoing {
+        var seq: Int64
+        var frame: EngineIOFrame
+        var emittedAt: Int64
+        var traced: EngineIOFrame?
+    }
+
+    /// Why new work was refused for now; retry after a moment.
+    public struct Backpressure: Error, Sendable, CustomStringConvertible {
+        /// The journal's uncommitted bytes, and the bound they passed.
+        public var backlogBytes: Int
+        public var maxBacklogBytes: Int
+
+        public var description: String {
+            "the journal is behind: \(self.backlogBytes >> 10) KiB not yet committed, past the bound of "
+                + "\(self.maxBacklogBytes >> 10) KiB"
+        }
+    }
+
     public init(
         namespace: String = "/events",
         broadcaster: Broadcaster,
         journal: JournalWriter,
+        durability: Durability = .async,
+        maxBacklogBytes: Int = EventHub.defaultMaxBacklogBytes,
         disconnect: (@Sendable (Fault.ClientCount, Fault.DisconnectMode) -> Int)? = nil
     ) {
         self.namespace = namespace
+        self.durability = durability
+        self.maxBacklogBytes = maxBacklogBytes
         self.broadcaster = broadcaster
         self.journal = journal
         self.disconnect = disconnect
+        if durability == .committed {
+            journal.observeCommits { [weak self] seq in self?.committed(through: seq) }
+        }
+    }
+
+    /// Refuses new work while the journal is behind: what every source asks before it emits, so that a journal that
+    /// cannot keep up holds its sources back (an API answers 503, a simulation or a replay waits) instead of queueing
+    /// without bound. Work admitted is never dropped: the events of one command or fault all go.
+    public func admit() throws(Backpressure) {
+        let backlog = self.journal.backlogBytes
+        if backlog > self.maxBacklogBytes {
+            throw Backpressure(backlogBytes: backlog, maxBacklogBytes: self.maxBacklogBytes)
+        }
+    }
+
+    /// Whether the journal is past its backlog bound now.
+    public var journalIsBehind: Bool {
+        self.journal.backlogBytes > self.maxBacklogBytes
     }
 
     /// The sequence number of the last event emitted, or 0.
@@ -201,12 +261,35 @@ public final class EventHub: Sendable {
         // Only when a load client asked for traces: the same frame with `{"seq":N,"emittedAt":T}` appended.
         let traced = self.broadcaster.hasTracedSubscribers
             ? SocketIOPacket.tracedEventFrame(frame, seq: seq, emittedAtNanos: monoNanos) : nil
-        if state.held != nil {
-            state.held!.append((seq, frame, monoNanos, traced))
-        } else {
-            self.broadcaster.publish(seq: seq, frame: frame, emittedAtNanos: monoNanos, tracedFrame: traced)
+        let outgoing = Outgoing(seq: seq, frame: frame, emittedAt: monoNanos, traced: traced)
+        switch self.durability {
+        case .async:
+            self.deliverLocked(&state, outgoing)
+        case .committed:
+            state.awaitingCommit.append(outgoing)
         }
         return seq
+    }
+
+    /// Sends one event to the clients now, or holds it while a delay fault holds delivery; the caller holds the lock.
+    private func deliverLocked(_ state: inout State, _ outgoing: Outgoing) {
+        if state.held != nil {
+            state.held!.append(outgoing)
+        } else {
+            self.broadcaster.publish(seq: outgoing.seq, frame: outgoing.frame, emittedAtNanos: outgoing.emittedAt,
+                                     tracedFrame: outgoing.traced)
+        }
+    }
+
+    /// The journal committed every event through `seq` (on its writer thread): with `committed` durability they may
+    /// reach the clients now.
+    private func committed(through seq: Int64) {
+        self.state.withLock { state in
+            while let first = state.awaitingCommit.first, first.seq <= seq {
+                state.awaitingCommit.removeFirst()
+                self.deliverLocked(&state, first)
+            }
+        }
     }
 
     private func journalFault(_ fault: Fault, disconnected: Int = 0, afterSeq: Int64) throws(JournalError) {
@@ -226,11 +309,10 @@ public final class EventHub: Sendable {
     private func releaseHold(generation: Int) {
         self.state.withLock { state in
             guard state.holdGeneration == generation, let held = state.held else { return }
-            for event in held {
-                self.broadcaster.publish(seq: event.seq, frame: event.frame, emittedAtNanos: event.emittedAt,
-                                         tracedFrame: event.traced)
-            }
             state.held = nil
+            for event in held {
+                self.deliverLocked(&state, event)
+            }
         }
     }
 

@@ -12,15 +12,17 @@ import SocketIOProtocol
 /// ```
 struct FaultAPI {
     let hub: EventHub
+    /// The largest request body read (an unknown-event fault carries a payload).
+    let maxBody: Int
 
     func register(on router: Router<TablecastRequestContext>) {
         router.post("/_tablecast/faults") { request, _ in
             var request = request
             let body: ByteBuffer
             do {
-                body = try await request.collectBody(upTo: ControlAPI.maxEmitBody)
+                body = try await request.collectBody(upTo: self.maxBody)
             } catch is NIOTooManyBytesError {
-                return Response.jsonError(.contentTooLarge, "request body larger than \(ControlAPI.maxEmitBody) bytes")
+                return Response.jsonError(.contentTooLarge, "request body larger than \(self.maxBody) bytes")
             }
             let fault = try body.withUnsafeReadableBytes { bytes throws(HTTPFailure) in try FaultRequest.parse(bytes) }
             return self.inject(fault)
@@ -31,6 +33,11 @@ struct FaultAPI {
     }
 
     private func inject(_ fault: Fault) -> Response {
+        do throws(EventHub.Backpressure) {
+            try self.hub.admit()
+        } catch {
+            return .backpressure(error)
+        }
         let report: EventHub.FaultReport
         do throws(EventHub.FaultFailure) {
             report = try self.hub.inject(fault)

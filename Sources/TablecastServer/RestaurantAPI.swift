@@ -339,6 +339,8 @@ struct RestaurantAPI {
             return Self.json(HTTPResponse.Status(code: error.httpStatus), writer.bytes)
         case .journal(let error):
             return .jsonError(.serviceUnavailable, "the journal refused the event: \(error)")
+        case .backpressure(let error):
+            return .backpressure(error)
         }
     }
 

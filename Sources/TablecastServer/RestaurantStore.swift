@@ -28,6 +28,8 @@ public final class RestaurantStore: Sendable {
         case command(CommandError)
         /// The journal refused the event.
         case journal(JournalError)
+        /// The journal is behind: nothing was tried; retry shortly.
+        case backpressure(EventHub.Backpressure)
     }
 
     /// An event a change emitted, with its number and the payload the clients received.
@@ -42,17 +44,28 @@ public final class RestaurantStore: Sendable {
     /// - Returns: the events emitted, in order.
     @discardableResult
     public func perform(
+        admitted: Bool = false,
         _ command: (borrowing RestaurantState) throws(CommandError) -> [RestaurantEvent]
     ) throws(Failure) -> [RestaurantEvent] {
-        try self.perform(command) { _, emitted in emitted.map(\.event) }
+        try self.perform(admitted: admitted, command) { _, emitted in emitted.map(\.event) }
     }
 
     /// Runs a command, emits what it causes, and reads the result from the state it leaves, under the same lock.
+    /// - Parameter admitted: whether the caller already asked ``EventHub/admit()`` (a simulation step does, once for
+    ///   all its commands); otherwise the command is refused while the journal is behind, before it runs.
     public func perform<Result: Sendable>(
+        admitted: Bool = false,
         _ command: (borrowing RestaurantState) throws(CommandError) -> [RestaurantEvent],
         then result: (borrowing RestaurantState, [Emitted]) -> Result
     ) throws(Failure) -> Result {
-        try self.state.withLock { (state) throws(Failure) -> Result in
+        if !admitted {
+            do throws(EventHub.Backpressure) {
+                try self.hub.admit()
+            } catch {
+                throw .backpressure(error)
+            }
+        }
+        return try self.state.withLock { (state) throws(Failure) -> Result in
             let events: [RestaurantEvent]
             do throws(CommandError) {
                 events = try command(state)

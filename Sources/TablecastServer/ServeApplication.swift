@@ -29,6 +29,10 @@ public struct ServeApplication: Sendable {
         public var replay: (source: ReplaySource, options: ReplayRunner.Options)? = nil
         /// The bearer token every control route but health needs; `nil` for none.
         public var controlToken: String? = nil
+        /// Whether clients get an event at once or once the journal has committed it.
+        public var durability: EventHub.Durability = .async
+        /// The journal's uncommitted bytes past which sources are held back.
+        public var maxJournalBacklogBytes = EventHub.defaultMaxBacklogBytes
 
         public init(listen: ListenConfiguration = ListenConfiguration(), journalPath: String = "tablecast.sqlite",
                     engine: EngineIOConfiguration = EngineIOConfiguration(),
@@ -122,7 +126,9 @@ public struct ServeApplication: Sendable {
             logger: logger
         )
         let engine = socketIO.engine
-        let hub = EventHub(namespace: "/events", broadcaster: broadcaster, journal: journal) { clients, mode in
+        let hub = EventHub(namespace: "/events", broadcaster: broadcaster, journal: journal,
+                           durability: configuration.durability,
+                           maxBacklogBytes: configuration.maxJournalBacklogBytes) { clients, mode in
             engine.forceDisconnect(count: clients.resolve(connected: broadcaster.subscribers),
                                    mode: mode == .transport ? .transport : .namespace)
         }
@@ -140,8 +146,9 @@ public struct ServeApplication: Sendable {
             )
         }
         router.add(middleware: EngineIOMiddleware(servers: [socketIO.engine]))
+        router.add(middleware: CommitBeforeAnswerMiddleware(hub: hub))
         ControlAPI(hub: hub, engine: socketIO.engine).register(on: router)
-        FaultAPI(hub: hub).register(on: router)
+        FaultAPI(hub: hub, maxBody: ControlAPI.maxBody(maxPayload: configuration.engine.maxPayload)).register(on: router)
         RestaurantAPI(store: store).register(on: router)
         let simulation = configuration.simulation.map { SimulationRunner(scenario: $0, store: store, logger: logger) }
         SimulationAPI(runner: simulation).register(on: router)

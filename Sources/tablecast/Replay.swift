@@ -21,6 +21,8 @@ struct Replay: AsyncParsableCommand {
 
     @OptionGroup var server: ServerOptions
 
+    @OptionGroup var journalOptions: JournalOptions
+
     @Option(help: "The run to replay; the latest by default.")
     var run: Int64?
 
@@ -76,6 +78,7 @@ struct Replay: AsyncParsableCommand {
             var configuration = ServeApplication.Configuration(listen: self.server.listen(logger: logger),
                                                                journalPath: self.journal, restaurant: source.restaurant)
             configuration.controlToken = self.server.resolvedControlToken
+            self.journalOptions.apply(to: &configuration)
             configuration.replay = (
                 source,
                 ReplayRunner.Options(speed: ReplayRunner.Speed(self.speed) ?? .factor(1), only: self.only,

@@ -16,6 +16,8 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var server: ServerOptions
 
+    @OptionGroup var journalOptions: JournalOptions
+
     @Option(help: "The SQLite journal file; created if missing, a new run is appended otherwise.")
     var journal = "tablecast.sqlite"
 
@@ -77,6 +79,7 @@ struct Serve: AsyncParsableCommand {
                 timeScale: self.timeScale.flatMap(CommandLineUnits.timeScale)
             )
             configuration.controlToken = self.server.resolvedControlToken
+            self.journalOptions.apply(to: &configuration)
             application = try ServeApplication(configuration: configuration, logger: logger)
         } catch {
             // A journal or a definition that cannot be opened is the user's to fix: one clear line, no usage text, a

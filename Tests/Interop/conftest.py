@@ -55,7 +55,7 @@ class ServerFactory:
         self.processes: List[TablecastProcess] = []
 
     def serve(self, journal: Optional[Path] = None, extra: Sequence[str] = (), label: str = "serve",
-              idle: bool = True, env: Optional[dict] = None) -> TablecastProcess:
+              idle: bool = True, env: Optional[dict] = None, preexec_fn=None) -> TablecastProcess:
         """`tablecast serve`; `--idle` (no simulated traffic) unless `idle` is False, so tests count events exactly."""
         if journal is None:
             journal = self.tmp_dir / f"journal-{len(self.processes)}.sqlite"
@@ -64,6 +64,7 @@ class ServerFactory:
              *(["--idle"] if idle else []), *extra],
             label=label,
             env=env,
+            preexec_fn=preexec_fn,
         )
         proc.journal_path = journal  # type: ignore[attr-defined]
         self.processes.append(proc)

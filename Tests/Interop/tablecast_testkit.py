@@ -47,10 +47,12 @@ def tablecast_binary() -> Path:
 class TablecastProcess:
     """One `tablecast` process, started with `args`, listening on 127.0.0.1."""
 
-    def __init__(self, args: Sequence[str], label: str, env: Optional[dict] = None):
+    def __init__(self, args: Sequence[str], label: str, env: Optional[dict] = None,
+                 preexec_fn: Optional[Callable[[], None]] = None):
         self.args = list(args)
         self.label = label
         self.env = env
+        self.preexec_fn = preexec_fn
         self.proc: Optional[subprocess.Popen] = None
         self.port: Optional[int] = None
         self.stdout_lines: List[str] = []
@@ -77,6 +79,7 @@ class TablecastProcess:
             stderr=self._stderr_file,
             cwd=str(REPO_ROOT),
             env=None if self.env is None else {**os.environ, **self.env},
+            preexec_fn=self.preexec_fn,
         )
         reader = threading.Thread(target=self._drain_stdout, name=f"stdout-{self.label}", daemon=True)
         reader.start()

@@ -105,7 +105,7 @@ struct WebSocketInboundStateMachineTests {
         #expect(empty.receive(Self.frame(.connectionClose, [])) == .acknowledgeClose(nil))
     }
 
-    @Test(arguments: [[0x03], [0x03, 0xED], [0x03, 0xEE], [0x03, 0xEF], [0x03, 0xF7], [0x00, 0x00], [0x13, 0x88]])
+    @Test(arguments: [[0x03], [0x03, 0xED], [0x03, 0xEE], [0x03, 0xEC], [0x03, 0xF7], [0x00, 0x00], [0x13, 0x88]])
     func anInvalidCloseFrameFailsWith1002(payload: [UInt8]) {
         var machine = WebSocketInboundStateMachine(maxMessageSize: 100)
         #expect(Self.failure(machine.receive(Self.frame(.connectionClose, payload))) == .protocolError)

@@ -334,6 +334,9 @@ public final class ReplayRunner: Service, Sendable {
                 continue
             }
 
+            if self.store.hub.journalIsBehind {
+                try await Pacing.waitWhileJournalBehind(self.store.hub, clock: clock, logger: self.logger)
+            }
             try self.performFaults(upTo: event.seq - 1, from: &faultIndex)
             let admitted = self.control.withLock { $0.filter.admits(event.name) }
             if admitted {

@@ -125,6 +125,11 @@ public final class SimulationRunner: Service, Sendable {
                 continue
             }
             guard try await Pacing.wait(until: due, clock: clock) else { continue }
+            // A journal past its backlog bound holds the simulation back (it catches up on its schedule after).
+            if self.store.hub.journalIsBehind {
+                try await Pacing.waitWhileJournalBehind(self.store.hub, clock: clock, logger: self.logger)
+                continue
+            }
             let wallMillis = EventHub.wallClockMillis()
             self.control.withLock { control in
                 let events = control.engine.step(at: Timestamp(millisecondsSince1970: wallMillis), sink: &sink)

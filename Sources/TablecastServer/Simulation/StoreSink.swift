@@ -16,7 +16,8 @@ struct StoreSink: CommandSink {
         _ command: (borrowing RestaurantState) throws(CommandError) -> [RestaurantEvent]
     ) -> Result<[RestaurantEvent], CommandError> {
         do throws(RestaurantStore.Failure) {
-            return .success(try self.store.perform(command))
+            // The runner admitted the whole step: its commands are not refused one by one.
+            return .success(try self.store.perform(admitted: true, command))
         } catch {
             switch error {
             case .command(let refused):
@@ -24,6 +25,8 @@ struct StoreSink: CommandSink {
             case .journal(let journalError):
                 self.failure = error
                 return .failure(.conflict("the journal refused the event: \(journalError)"))
+            case .backpressure:
+                preconditionFailure("an admitted command is not refused for backpressure")
             }
         }
     }
