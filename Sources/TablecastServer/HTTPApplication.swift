@@ -22,6 +22,8 @@ public struct ListenConfiguration: Sendable {
     /// How long graceful shutdown waits for connections to finish (after every Engine.IO session was closed) before
     /// it closes the rest.
     public var shutdownTimeout: TimeAmount
+    /// When set, the server speaks TLS only (`https://`, `wss://`).
+    public var tls: TLSContext?
     /// Called once the server accepts connections, with the bound port.
     public var onListening: @Sendable (_ host: String, _ port: Int) async -> Void
 
@@ -32,12 +34,13 @@ public struct ListenConfiguration: Sendable {
         self.port = port
         self.limits = limits
         self.shutdownTimeout = shutdownTimeout
+        self.tls = nil
         self.onListening = onListening
     }
 
     /// The configuration a command line gives, with its durations in seconds.
     public init(host: String, port: Int, requestHeadTimeoutSeconds: Double, idleTimeoutSeconds: Double,
-                maxConnections: Int, shutdownTimeoutSeconds: Double,
+                maxConnections: Int, shutdownTimeoutSeconds: Double, tls: TLSContext? = nil,
                 onListening: @escaping @Sendable (_ host: String, _ port: Int) async -> Void) {
         func amount(_ seconds: Double) -> TimeAmount { .nanoseconds(Int64(seconds * 1e9)) }
         self.init(
@@ -48,6 +51,7 @@ public struct ListenConfiguration: Sendable {
             shutdownTimeout: amount(shutdownTimeoutSeconds),
             onListening: onListening
         )
+        self.tls = tls
     }
 }
 
@@ -96,7 +100,8 @@ enum HTTPApplication {
     ) -> some Service {
         let application = Application(
             router: router,
-            server: EngineIOHTTPChannel.builder(servers: engines, connections: connections, limits: listen.limits),
+            server: EngineIOHTTPChannel.builder(servers: engines, connections: connections, limits: listen.limits,
+                                                tls: listen.tls?.context),
             configuration: ApplicationConfiguration(
                 address: .hostname(listen.host, port: listen.port),
                 serverName: "tablecast"

@@ -157,7 +157,8 @@ public struct ServeApplication: Sendable {
                          clients: { broadcaster.subscribers }, logger: logger)
         }
         ReplayAPI(runner: replay).register(on: router)
-        ServerMetrics(hub: hub, engine: socketIO.engine, simulation: simulation, replay: replay).register(on: router)
+        ServerMetrics(hub: hub, engine: socketIO.engine, simulation: simulation, replay: replay,
+                      connections: connections).register(on: router)
         // Say what is simulated once the server listens (not before: a server that cannot bind simulates nothing).
         var listen = configuration.listen
         if let summary = simulation?.summary ?? replay?.summary {

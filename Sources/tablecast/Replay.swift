@@ -75,7 +75,7 @@ struct Replay: AsyncParsableCommand {
         do {
             let source = try ReplaySource(path: self.file, runID: self.run, from: self.from.flatMap(ReplaySource.Position.init),
                                           to: self.to.flatMap(ReplaySource.Position.init))
-            var configuration = ServeApplication.Configuration(listen: self.server.listen(logger: logger),
+            var configuration = ServeApplication.Configuration(listen: try self.server.listen(logger: logger),
                                                                journalPath: self.journal, restaurant: source.restaurant)
             configuration.controlToken = self.server.resolvedControlToken
             self.journalOptions.apply(to: &configuration)

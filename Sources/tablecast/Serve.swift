@@ -68,7 +68,7 @@ struct Serve: AsyncParsableCommand {
         let application: ServeApplication
         do {
             var configuration = try ServeApplication.Configuration(
-                listen: self.server.listen(logger: logger),
+                listen: try self.server.listen(logger: logger),
                 journalPath: self.journal,
                 pingInterval: self.pingInterval,
                 pingTimeout: self.pingTimeout,
@@ -106,7 +106,7 @@ struct ConformanceServer: AsyncParsableCommand {
 
     func run() async throws {
         let logger = self.server.makeLogger()
-        let application = ConformanceApplication(listen: self.server.listen(logger: logger), logger: logger)
+        let application = ConformanceApplication(listen: try self.server.listen(logger: logger), logger: logger)
         try await self.server.runReportingErrors { try await application.run() }
     }
 }

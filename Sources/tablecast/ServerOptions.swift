@@ -40,6 +40,12 @@ struct ServerOptions: ParsableArguments {
     ))
     var controlToken: String?
 
+    @Option(help: ArgumentHelp("A PEM certificate (chain): the server speaks https:// and wss:// only.", valueName: "pem"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("The certificate's PEM private key.", valueName: "pem"))
+    var tlsKey: String?
+
     /// The control token: the option's, or the environment's.
     var resolvedControlToken: String? {
         if let token = self.controlToken { return token }
@@ -62,6 +68,9 @@ struct ServerOptions: ParsableArguments {
         if let token = self.controlToken, token.isEmpty || token.contains(where: { $0.isWhitespace }) {
             throw ValidationError("--control-token must be a non-empty token without spaces")
         }
+        if (self.tlsCert == nil) != (self.tlsKey == nil) {
+            throw ValidationError("give --tls-cert and --tls-key together")
+        }
         if let maxConnections = self.maxConnections, maxConnections < 1 {
             throw ValidationError("--max-connections must be at least 1, got \(maxConnections)")
         }
@@ -82,7 +91,12 @@ struct ServerOptions: ParsableArguments {
     /// Where and how to listen. Raises the process's descriptor limit to its hard limit, so that the default
     /// connection cap is as high as the system allows; prints the line scripts wait for, and flushes it at once even
     /// when standard output is a pipe.
-    func listen(logger: Logger) -> ListenConfiguration {
+    /// - Throws: ``TLSFiles/LoadError`` when the TLS files cannot be used.
+    func listen(logger: Logger) throws -> ListenConfiguration {
+        let tls = try self.tlsCert.map { certificate in
+            try TLSFiles(certificatePath: certificate, keyPath: self.tlsKey ?? "").load()
+        }
+        let scheme = tls == nil ? "http" : "https"
         let descriptors = DescriptorLimit.raiseToHardLimit()
         let allowed = max(1, descriptors - DescriptorLimit.reserved)
         let maxConnections = self.maxConnections ?? allowed
@@ -98,9 +112,10 @@ struct ServerOptions: ParsableArguments {
             requestHeadTimeoutSeconds: CommandLineUnits.duration(self.requestHeadTimeout) ?? 10,
             idleTimeoutSeconds: CommandLineUnits.duration(self.idleTimeout) ?? 60,
             maxConnections: maxConnections,
-            shutdownTimeoutSeconds: CommandLineUnits.duration(self.shutdownTimeout) ?? 10
+            shutdownTimeoutSeconds: CommandLineUnits.duration(self.shutdownTimeout) ?? 10,
+            tls: tls
         ) { host, port in
-            print("tablecast listening on http://\(host):\(port)")
+            print("tablecast listening on \(scheme)://\(host):\(port)")
             fflush(nil)
         }
     }

@@ -24,7 +24,7 @@ import websocket
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_BINARY = REPO_ROOT / ".build" / "debug" / "tablecast"
-LISTEN_LINE = re.compile(r"tablecast listening on http://127\.0\.0\.1:(\d+)")
+LISTEN_LINE = re.compile(r"tablecast listening on https?://127\.0\.0\.1:(\d+)")
 
 STARTUP_TIMEOUT = 30.0
 SHUTDOWN_TIMEOUT = 15.0

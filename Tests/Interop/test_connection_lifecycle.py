@@ -22,6 +22,7 @@ import time
 import pytest
 import requests
 import socketio
+from prometheus_client.parser import text_string_to_metric_families
 
 from tablecast_testkit import (
     HTTP_TIMEOUT,
@@ -185,6 +186,14 @@ def test_past_the_connection_cap_a_connection_gets_503_and_the_server_recovers(s
             connection.close()
     wait_until(lambda: requests.get(f"{server.url}/_tablecast/health", timeout=HTTP_TIMEOUT,
                                     headers={"Connection": "close"}).status_code == 200, timeout=10.0)
+    samples = {}
+    metrics = requests.get(f"{server.url}/metrics", timeout=HTTP_TIMEOUT, headers={"Connection": "close"})
+    for family in text_string_to_metric_families(metrics.text):
+        for sample in family.samples:
+            samples[sample.name] = sample.value
+    assert samples["tablecast_connections_refused_total"] >= 1
+    assert samples["tablecast_connections_accepted_total"] >= 5
+    assert samples["tablecast_connections_open"] >= 1
 
 
 @pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT])

@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
+import NIOSSL
 
 /// Hummingbird's HTTP/1 child channel, with Engine.IO WebSocket connections taken off it.
 ///
@@ -35,23 +36,27 @@ public struct EngineIOHTTPChannel: ServerChildChannel {
     private let servers: [EngineServer]
     private let connections: ConnectionRegistry
     private let timeouts: HTTPConnectionStateMachine.Timeouts
+    private let tls: NIOSSLContext?
 
     init(responder: @escaping HTTPChannelHandler.Responder, servers: [EngineServer], connections: ConnectionRegistry,
-         limits: HTTPConnectionLimits) {
+         limits: HTTPConnectionLimits, tls: NIOSSLContext?) {
         self.http = HTTP1Channel(responder: responder)
         self.servers = servers
         self.connections = connections
         self.timeouts = limits.timeouts
+        self.tls = tls
     }
 
     /// A server builder for Hummingbird's `Application` that serves `servers`' WebSockets this way.
     /// - Parameters:
     ///   - connections: registers every accepted connection, and refuses those beyond its limit.
     ///   - limits: the request and idle timeouts of plain HTTP connections.
+    ///   - tls: when set, every connection speaks TLS (`https://` and `wss://`) with this context.
     public static func builder(servers: [EngineServer], connections: ConnectionRegistry,
-                               limits: HTTPConnectionLimits) -> HTTPServerBuilder {
+                               limits: HTTPConnectionLimits, tls: NIOSSLContext? = nil) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            EngineIOHTTPChannel(responder: responder, servers: servers, connections: connections, limits: limits)
+            EngineIOHTTPChannel(responder: responder, servers: servers, connections: connections, limits: limits,
+                                tls: tls)
         }
     }
 
@@ -62,6 +67,9 @@ public struct EngineIOHTTPChannel: ServerChildChannel {
             // the allocator still grows for connections that read more.
             try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.receiveAllocator)
             let pipeline = channel.pipeline.syncOperations
+            if let tls = self.tls {
+                try pipeline.addHandler(NIOSSLServerHandler(context: tls))
+            }
             let limits = self.http.configuration.httpDecoder
             var decoderLimits = NIOHTTPDecoderLimitConfiguration()
             decoderLimits.maxHeaderFieldSize = limits.maxHeaderFieldSize
@@ -74,7 +82,7 @@ public struct EngineIOHTTPChannel: ServerChildChannel {
                 withEncoderConfiguration: .init(),
                 withDecoderLimitConfiguration: decoderLimits
             )
-            try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+            try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: self.tls != nil))
             let admitted = self.connections.admit(channel)
             try pipeline.addHandler(HTTPConnectionGuard(timeouts: self.timeouts, refuse: !admitted, logger: logger))
             let route = channel.eventLoop.makePromise(of: Route.self)

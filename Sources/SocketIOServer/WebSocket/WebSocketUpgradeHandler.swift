@@ -192,7 +192,9 @@ final class WebSocketUpgradeHandler: ChannelInboundHandler, RemovableChannelHand
 
         let pipeline = context.pipeline.syncOperations
         let rawWriter = RawFrameWriter()
-        try pipeline.addHandler(rawWriter, position: .first)
+        // Where the HTTP encoder is now: at the front, or right behind TLS, whose records the raw frames must go in.
+        let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
+        try pipeline.addHandler(rawWriter, position: .before(encoder))
         let transport = WebSocketTransport(
             channel: context.channel,
             writer: try pipeline.context(handler: rawWriter),
@@ -213,7 +215,7 @@ final class WebSocketUpgradeHandler: ChannelInboundHandler, RemovableChannelHand
             previous = handler
         }
         // The HTTP handlers go: from now on the bytes on this connection are WebSocket frames.
-        let encoder = try pipeline.context(handlerType: HTTPResponseEncoder.self)
+        let encoderContext = try pipeline.context(handlerType: HTTPResponseEncoder.self)
         let decoder = try pipeline.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self)
         let codec = try pipeline.context(handlerType: HTTP1ToHTTPServerCodec.self)
         // The WebSocket's own heartbeat rules replace the HTTP timeouts.
@@ -221,7 +223,7 @@ final class WebSocketUpgradeHandler: ChannelInboundHandler, RemovableChannelHand
             pipeline.removeHandler(context: connectionGuard, promise: nil)
         }
         pipeline.removeHandler(context: codec, promise: nil)
-        pipeline.removeHandler(context: encoder, promise: nil)
+        pipeline.removeHandler(context: encoderContext, promise: nil)
         pipeline.removeHandler(context: decoder, promise: nil)
         self.decide(.webSocket)
         pipeline.removeHandler(context: context, promise: nil)

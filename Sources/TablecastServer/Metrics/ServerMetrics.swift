@@ -21,6 +21,7 @@ final class ServerMetrics: Sendable {
     private let engine: EngineServer
     private let simulation: SimulationRunner?
     private let replay: ReplayRunner?
+    private let connections: ConnectionRegistry?
     private let state = Mutex(State())
 
     private struct State {
@@ -28,12 +29,14 @@ final class ServerMetrics: Sendable {
         var gauges: [String: CoreMetrics.Gauge] = [:]
     }
 
-    init(hub: EventHub, engine: EngineServer, simulation: SimulationRunner?, replay: ReplayRunner?) {
+    init(hub: EventHub, engine: EngineServer, simulation: SimulationRunner?, replay: ReplayRunner?,
+         connections: ConnectionRegistry? = nil) {
         self.factory = PrometheusMetricsFactory(registry: self.registry)
         self.hub = hub
         self.engine = engine
         self.simulation = simulation
         self.replay = replay
+        self.connections = connections
     }
 
     func register(on router: Router<TablecastRequestContext>) {
@@ -60,8 +63,15 @@ final class ServerMetrics: Sendable {
             self.counter("tablecast_bytes_sent_total", [:], statistics.bytesSent)
             self.counter("tablecast_slow_consumer_disconnects_total", [:], statistics.slowConsumerDisconnects)
         }
+        if let connections = self.connections {
+            let totals = connections.totals
+            self.gauge("tablecast_connections_open", [:], Double(connections.openCount))
+            self.counter("tablecast_connections_accepted_total", [:], totals.accepted)
+            self.counter("tablecast_connections_refused_total", [:], totals.refused)
+        }
         let journal = self.hub.journal.statistics
         self.gauge("tablecast_journal_backlog_events", [:], Double(journal.backlog))
+        self.gauge("tablecast_journal_backlog_bytes", [:], Double(self.hub.journal.backlogBytes))
         self.counter("tablecast_journal_committed_events_total", [:], journal.committed)
         self.counter("tablecast_journal_lost_events_total", [:], journal.lost)
         self.gauge("tablecast_journal_last_commit_seconds", [:], Double(journal.lastCommitNanos) / 1e9)
