@@ -86,6 +86,9 @@ struct EmitRequest: Equatable {
         var message: String
     }
 
+    /// The longest event name accepted: far beyond any real one, and a bound on what each name costs the metrics.
+    static let maxEventNameBytes = 256
+
     /// Parses `{"event":"name","payload":<any JSON>}`, keeping the payload's bytes as they were sent.
     static func parse(_ bytes: UnsafeRawBufferPointer) -> Result<EmitRequest, Problem> {
         let members: [(key: String, kind: JSONValueKind, span: Range<Int>)]
@@ -118,6 +121,9 @@ struct EmitRequest: Equatable {
         }
         guard let event else { return .failure(Problem(message: "missing field \"event\"")) }
         guard !event.isEmpty else { return .failure(Problem(message: "field \"event\" must not be empty")) }
+        guard event.utf8.count <= Self.maxEventNameBytes else {
+            return .failure(Problem(message: "field \"event\" is longer than \(Self.maxEventNameBytes) bytes"))
+        }
         guard !SocketIOPacket.reservedEventNames.contains(event) else {
             return .failure(Problem(message: "event name \(JSONString.encode(event)) is reserved by Socket.IO"))
         }

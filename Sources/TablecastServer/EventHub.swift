@@ -30,6 +30,11 @@ public final class EventHub: Sendable {
         case committed
     }
 
+    /// How many event names are counted apart (`tablecast_events_emitted_total{name}`); events of names beyond them
+    /// are counted under ``otherNames``, so that hand-fired names cannot grow the metrics without bound.
+    public static let maxCountedNames = 1000
+    public static let otherNames = "(other)"
+
     /// The backlog a journal may have before sources are held back, by default: 64 MiB of uncommitted events.
     public static let defaultMaxBacklogBytes = 64 << 20
 
@@ -256,7 +261,11 @@ public final class EventHub: Sendable {
             )
         )
         state.lastSeq = seq
-        state.emittedByName[name, default: 0] += 1
+        if let index = state.emittedByName.index(forKey: name) {
+            state.emittedByName.values[index] += 1
+        } else {
+            state.emittedByName[state.emittedByName.count < Self.maxCountedNames ? name : Self.otherNames, default: 0] += 1
+        }
         let frame = SocketIOPacket.eventFrame(namespace: self.namespace, name: name, payload: payload)
         // Only when a load client asked for traces: the same frame with `{"seq":N,"emittedAt":T}` appended.
         let traced = self.broadcaster.hasTracedSubscribers

@@ -93,6 +93,7 @@ struct ServerOptions: ParsableArguments {
     /// when standard output is a pipe.
     /// - Throws: ``TLSFiles/LoadError`` when the TLS files cannot be used.
     func listen(logger: Logger) throws -> ListenConfiguration {
+        AllocatorTuning.apply()
         let tls = try self.tlsCert.map { certificate in
             try TLSFiles(certificatePath: certificate, keyPath: self.tlsKey ?? "").load()
         }

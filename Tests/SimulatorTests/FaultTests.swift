@@ -14,6 +14,23 @@ struct FaultInjectorTests {
         return injector
     }
 
+    @Test func largeTransitionsAreKeptWithinTheByteBudgetTheLatestAlways() throws {
+        var injector = FaultInjector()
+        let megabyte = [UInt8](repeating: UInt8(ascii: "7"), count: 1 << 20)
+        for seq in 1...Int64(20) {
+            injector.transition(seq: seq, name: "e\(seq)", payload: megabyte)
+        }
+        // 8 MiB of payloads: the latest 7 (names and payloads just over 1 MiB each) and no older one.
+        #expect(try injector.emissions(for: .duplicate(seq: 20)).map(\.name) == ["e20"])
+        #expect(try injector.emissions(for: .duplicate(seq: 14)).map(\.name) == ["e14"])
+        #expect(throws: FaultInjector.Refusal.self) { try injector.emissions(for: .duplicate(seq: 13)) }
+        let replayed = try injector.emissions(for: .replay(count: 20))
+        #expect(replayed.map(\.name) == (14...20).map { "e\($0)" })
+        // A transition larger than the whole budget is still kept, alone.
+        injector.transition(seq: 21, name: "e21", payload: [UInt8](repeating: 0x31, count: 9 << 20))
+        #expect(try injector.emissions(for: .replay(count: 5)).map(\.name) == ["e21"])
+    }
+
     @Test func aDuplicateSendsTheLatestTransitionAgainByteForByte() throws {
         var injector = Self.injector(transitions: 3)
         let emissions = try injector.emissions(for: .duplicate(seq: nil))

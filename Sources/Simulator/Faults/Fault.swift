@@ -100,6 +100,9 @@ public enum Fault: Sendable, Hashable {
 
     /// The longest replay and the oldest duplicate: how many recent transitions are kept.
     public static let recentCapacity = 1000
+    /// The most bytes (names and payloads) the recent transitions keep: beyond it the oldest go first (the latest
+    /// always stays), so that large events cannot make 1,000 transitions hold gigabytes. 1,000 of 8 KB fit.
+    public static let recentByteBudget = 8 << 20
 
     /// The event an `unknown-event` fault sends when it names none.
     public static let defaultUnknownEventName = "tablecast:unknownEvent"

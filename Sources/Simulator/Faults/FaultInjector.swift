@@ -25,9 +25,12 @@ public struct FaultInjector: Sendable {
         public var description: String
     }
 
-    private var recent: [RecentTransition] = []
-    /// Where the next transition goes in `recent` once it is full.
-    private var recentNext = 0
+    /// A ring of the recent transitions: `recentCount` of them from `recentOldest` on, their names and payloads
+    /// `recentBytes` in all. Allocated on the first transition.
+    private var recent: [RecentTransition?] = []
+    private var recentOldest = 0
+    private var recentCount = 0
+    private var recentBytes = 0
     private var extraFieldsLeft = 0
     private var extraMembers: [UInt8] = []
     /// Faults injected so far, by kind (an extra-fields fault counts once, when injected).
@@ -56,13 +59,28 @@ public struct FaultInjector: Sendable {
 
     /// Remembers a transition once emitted, for later duplicates and replays.
     public mutating func transition(seq: Int64, name: String, payload: [UInt8]) {
-        let entry = RecentTransition(seq: seq, name: name, payload: payload)
-        if self.recent.count < Fault.recentCapacity {
-            self.recent.append(entry)
-        } else {
-            self.recent[self.recentNext] = entry
-            self.recentNext = (self.recentNext + 1) % Fault.recentCapacity
+        if self.recent.isEmpty {
+            self.recent = Array(repeating: nil, count: Fault.recentCapacity)
         }
+        if self.recentCount == self.recent.count {
+            self.dropOldestTransition()
+        }
+        self.recent[(self.recentOldest + self.recentCount) % self.recent.count] =
+            RecentTransition(seq: seq, name: name, payload: payload)
+        self.recentCount += 1
+        self.recentBytes += name.utf8.count + payload.count
+        while self.recentBytes > Fault.recentByteBudget, self.recentCount > 1 {
+            self.dropOldestTransition()
+        }
+    }
+
+    private mutating func dropOldestTransition() {
+        if let oldest = self.recent[self.recentOldest] {
+            self.recentBytes -= oldest.name.utf8.count + oldest.payload.count
+        }
+        self.recent[self.recentOldest] = nil
+        self.recentOldest = (self.recentOldest + 1) % self.recent.count
+        self.recentCount -= 1
     }
 
     /// The events `fault` sends, in order; arms an extra-fields fault (which sends nothing itself). A disconnect or a
@@ -79,7 +97,7 @@ public struct FaultInjector: Sendable {
                 guard let found = ordered.first(where: { $0.seq == seq }) else {
                     let kept = ordered.first.map { "seq \($0.seq) to \(ordered[ordered.count - 1].seq)" } ?? "none yet"
                     throw Refusal(
-                        description: "seq \(seq) is not among the last \(Fault.recentCapacity) transitions (kept: \(kept))"
+                        description: "seq \(seq) is not among the last \(ordered.count) transitions (kept: \(kept))"
                     )
                 }
                 original = found
@@ -115,7 +133,7 @@ public struct FaultInjector: Sendable {
 
     /// The recent transitions, oldest first.
     private var orderedRecent: [RecentTransition] {
-        Array(self.recent[self.recentNext...] + self.recent[..<self.recentNext])
+        (0..<self.recentCount).map { self.recent[(self.recentOldest + $0) % self.recent.count]! }
     }
 
     /// `payload` with `members` appended, when it is a JSON object; `nil` otherwise (an array, a string…).

@@ -16,6 +16,12 @@ import Synchronization
 public final class Broadcaster: Sendable {
     /// The events kept for sessions that change loops; far more than a loop switch can ever miss.
     public static let ringCapacity = 16_384
+    /// The most bytes of frames the ring keeps (their buffers' storage): beyond it the oldest events go first, so
+    /// that large events cannot make the ring hold `ringCapacity` big buffers (16,384 events of 10 KB held 256 MiB,
+    /// a 16 KiB buffer each). Twice a client's default backlog bound (8 MiB): a buffer's storage is less than twice
+    /// its bytes, so the ring still keeps more than a session may have queued, and a loop switch that missed more
+    /// would close the session as a slow consumer anyway. A switch misses a batch or two.
+    public static let ringByteBudget = 16 << 20
 
     let loops: [LoopBroadcaster]
     /// What the transports did: deliveries, bytes, slow consumers.
@@ -39,7 +45,7 @@ public final class Broadcaster: Sendable {
             LoopBroadcaster(eventLoop: $0, maxBatchEvents: maxBatchEvents, flushSpacing: flushSpacing,
                             statistics: statistics)
         }
-        self.ring = NIOLockedValueBox(EventRing(capacity: Self.ringCapacity))
+        self.ring = NIOLockedValueBox(EventRing(capacity: Self.ringCapacity, byteBudget: Self.ringByteBudget))
     }
 
     /// The number of sessions currently subscribed.
@@ -111,31 +117,63 @@ struct BroadcastEvent: Sendable {
     }
 }
 
-/// A fixed-capacity ring of the most recent events, indexed by sequence number.
+/// A ring of the most recent events, indexed by sequence number: at most `capacity` events, and no more frame bytes
+/// than `byteBudget` beyond the latest event.
 struct EventRing: Sendable {
     private var storage: [BroadcastEvent?]
+    private let byteBudget: Int
     private(set) var lastSeq: Int64 = 0
     private var count = 0
+    /// The storage bytes of the frames kept.
+    private(set) var bytes = 0
 
-    init(capacity: Int) {
+    init(capacity: Int, byteBudget: Int = .max) {
         self.storage = Array(repeating: nil, count: capacity)
+        self.byteBudget = byteBudget
     }
 
     mutating func append(_ event: BroadcastEvent) {
         let seq = event.seq
         if self.count > 0, seq != self.lastSeq + 1 {
             // A gap in the sequence: forget what was kept, so lookups never return a partial range.
-            self.count = 0
+            while self.count > 0 {
+                self.dropOldest()
+            }
         }
-        self.storage[Int(seq % Int64(self.storage.count))] = event
+        if self.count == self.storage.count {
+            self.dropOldest()
+        }
+        self.storage[self.slot(seq)] = event
+        self.bytes += Self.bytes(of: event)
         self.lastSeq = seq
-        self.count = min(self.count + 1, self.storage.count)
+        self.count += 1
+        while self.bytes > self.byteBudget, self.count > 1 {
+            self.dropOldest()
+        }
     }
 
     func events(in range: ClosedRange<Int64>) -> [BroadcastEvent]? {
         guard range.upperBound <= self.lastSeq, range.lowerBound > self.lastSeq - Int64(self.count) else {
             return nil
         }
-        return range.map { self.storage[Int($0 % Int64(self.storage.count))]! }
+        return range.map { self.storage[self.slot($0)]! }
+    }
+
+    /// Releases the oldest event kept.
+    private mutating func dropOldest() {
+        let slot = self.slot(self.lastSeq - Int64(self.count) + 1)
+        if let event = self.storage[slot] {
+            self.bytes -= Self.bytes(of: event)
+        }
+        self.storage[slot] = nil
+        self.count -= 1
+    }
+
+    private func slot(_ seq: Int64) -> Int {
+        Int(seq % Int64(self.storage.count))
+    }
+
+    private static func bytes(of event: BroadcastEvent) -> Int {
+        event.frame.bytes.storageCapacity + (event.tracedFrame?.bytes.storageCapacity ?? 0)
     }
 }

@@ -111,6 +111,14 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
                     self.perform(self.machine.timerFired(), context: context)
                 }
             }
+        case .timeOut where self.refuse:
+            self.timer?.cancel()
+            self.timer = nil
+            if !self.refused {
+                self.refused = true
+                self.respond(context: context, status: .serviceUnavailable,
+                             message: "too many connections: the server is at its connection limit")
+            }
         case .timeOut:
             self.timer?.cancel()
             self.timer = nil

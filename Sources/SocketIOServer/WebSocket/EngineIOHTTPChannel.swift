@@ -84,7 +84,13 @@ public struct EngineIOHTTPChannel: ServerChildChannel {
             )
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: self.tls != nil))
             let admitted = self.connections.admit(channel)
-            try pipeline.addHandler(HTTPConnectionGuard(timeouts: self.timeouts, refuse: !admitted, logger: logger))
+            // A refused connection holds a descriptor past the cap: it gets a second at most to send the request
+            // its 503 answers.
+            var timeouts = self.timeouts
+            if !admitted {
+                timeouts.requestHead = min(timeouts.requestHead, .seconds(1))
+            }
+            try pipeline.addHandler(HTTPConnectionGuard(timeouts: timeouts, refuse: !admitted, logger: logger))
             let route = channel.eventLoop.makePromise(of: Route.self)
             try pipeline.addHandler(WebSocketUpgradeHandler(servers: self.servers, route: route, logger: logger))
             return Value(channel: channel, route: route.futureResult)
