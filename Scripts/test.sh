@@ -26,3 +26,6 @@ fi
 swift build
 swift test
 .venv/bin/python -m pytest Tests/Interop -q -p no:cacheprovider
+
+# Every fuzz target briefly (FuzzTesting/README.md): its seeds, its past failures, then a few seconds of new inputs.
+Scripts/fuzz.sh --all 4

@@ -1,7 +1,7 @@
 /// A parsed JSON value that keeps what payload checking and the contract's examples need and Foundation's
 /// `JSONSerialization` loses on Linux: object keys in document order (duplicates included), booleans apart from
 /// numbers, integers apart from fractions, and fractions as written.
-enum JSONValue: Sendable, Hashable {
+@_spi(Fuzzing) public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     /// A number written without fraction or exponent that fits in an `Int`.
@@ -43,23 +43,23 @@ enum JSONValue: Sendable, Hashable {
 }
 
 /// One member of a JSON object.
-struct JSONMember: Sendable, Hashable {
-    var key: String
-    var value: JSONValue
+@_spi(Fuzzing) public struct JSONMember: Sendable, Hashable {
+    public var key: String
+    public var value: JSONValue
 }
 
 /// Why bytes are not one JSON value.
-struct JSONParseError: Error, Sendable, Hashable {
+@_spi(Fuzzing) public struct JSONParseError: Error, Sendable, Hashable {
     /// The byte offset of the problem.
-    var offset: Int
-    var reason: String
+    public var offset: Int
+    public var reason: String
 }
 
 /// A strict RFC 8259 parser for payloads, journal details and the contract's examples (small documents); Restaurant
 /// depends on Foundation only, so it cannot share SocketIOProtocol's scanner.
-struct JSONParser {
+@_spi(Fuzzing) public struct JSONParser {
     /// Nesting beyond this is refused, so that hostile input cannot exhaust the stack; payloads nest 3 deep.
-    static let maximumDepth = 64
+    public static let maximumDepth = 64
 
     private let bytes: [UInt8]
     private var index = 0
@@ -73,7 +73,7 @@ struct JSONParser {
     /// Parses exactly one JSON value, optionally surrounded by whitespace.
     ///
     /// - Returns: The value, and whether any whitespace appeared outside strings.
-    static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> (value: JSONValue, sawWhitespace: Bool) {
+    public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> (value: JSONValue, sawWhitespace: Bool) {
         var parser = JSONParser(bytes: bytes)
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)

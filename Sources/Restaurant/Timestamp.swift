@@ -16,9 +16,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
 
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
     public var iso8601: String {
-        let millis = self.millisecondsSince1970
-        let days = Int64((Double(millis) / 86_400_000).rounded(.down))
-        let msOfDay = millis - days * 86_400_000
+        let (days, msOfDay) = Self.daysAndMilliseconds(self.millisecondsSince1970)
         let (year, month, day) = Self.civil(fromDays: days)
         let hour = msOfDay / 3_600_000
         let minute = msOfDay / 60_000 % 60
@@ -34,9 +32,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
 
     /// Writes `YYYY-MM-DDTHH:MM:SS.mmmZ` (no quotes), as ``iso8601`` spells it, without building a `String`.
     func writeISO8601(into writer: inout JSONWriter) {
-        let millis = self.millisecondsSince1970
-        let days = millis >= 0 ? millis / 86_400_000 : -((-millis + 86_399_999) / 86_400_000)
-        let msOfDay = millis - days * 86_400_000
+        let (days, msOfDay) = Self.daysAndMilliseconds(self.millisecondsSince1970)
         if writer.cachedDate.days != days {
             let (year, month, day) = Self.civil(fromDays: days)
             writer.cachedDate = (days, year, month, day)
@@ -92,6 +88,13 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(self.iso8601)
+    }
+
+    /// `millis` as whole days since the epoch (rounded down) and milliseconds into that day; no overflow for any
+    /// `millis`, `Int64.min` included.
+    static func daysAndMilliseconds(_ millis: Int64) -> (days: Int64, msOfDay: Int64) {
+        let (days, remainder) = millis.quotientAndRemainder(dividingBy: 86_400_000)
+        return remainder < 0 ? (days - 1, remainder + 86_400_000) : (days, remainder)
     }
 
     /// Howard Hinnant's `civil_from_days`.

@@ -191,19 +191,39 @@ public enum JournalTools {
         func writeFaults(upTo seq: Int64) {
             while let fault = faults.first, fault.afterSeq <= seq {
                 faults.removeFirst()
-                var line = JSONTextWriter()
-                line.raw("{\"fault\":{\"afterSeq\":\(fault.afterSeq),\"wallMs\":\(fault.wallMillis),")
-                line.raw("\"monoNs\":\(fault.monoNanos),\"kind\":")
-                line.string(fault.kind)
-                line.raw(",\"spec\":")
-                line.string(fault.spec)
-                line.raw("}}")
-                output.line(bytes: line.bytes)
+                output.line(bytes: Self.exportLine(.fault(fault)))
             }
         }
         writeFaults(upTo: source.fromSeq - 1)
         try reader.forEachEvent(runID: run.id) { event in
-            var line = JSONTextWriter()
+            output.line(bytes: Self.exportLine(.event(event)))
+            writeFaults(upTo: event.seq)
+            count += 1
+            if count % 100_000 == 0 {
+                progress(count)
+            }
+        }
+        writeFaults(upTo: .max)
+    }
+
+    /// One line of an export after the header: an event, or a fault that is not an event.
+    enum ExportRecord: Equatable {
+        case event(JournalEvent)
+        case fault(JournalFault)
+    }
+
+    /// The export line of `record`, without its newline; ``exportRecord(_:number:input:)`` reads it back.
+    static func exportLine(_ record: ExportRecord) -> [UInt8] {
+        var line = JSONTextWriter()
+        switch record {
+        case .fault(let fault):
+            line.raw("{\"fault\":{\"afterSeq\":\(fault.afterSeq),\"wallMs\":\(fault.wallMillis),")
+            line.raw("\"monoNs\":\(fault.monoNanos),\"kind\":")
+            line.string(fault.kind)
+            line.raw(",\"spec\":")
+            line.string(fault.spec)
+            line.raw("}}")
+        case .event(let event):
             line.raw("{\"seq\":\(event.seq),\"wallMs\":\(event.wallMillis),\"monoNs\":\(event.monoNanos),\"namespace\":")
             line.string(event.namespace)
             line.raw(",\"name\":")
@@ -217,14 +237,40 @@ public enum JournalTools {
                 line.string(fault)
             }
             line.raw("}")
-            output.line(bytes: line.bytes)
-            writeFaults(upTo: event.seq)
-            count += 1
-            if count % 100_000 == 0 {
-                progress(count)
-            }
         }
-        writeFaults(upTo: .max)
+        return line.bytes
+    }
+
+    /// Reads the header line of an export: the object of its run, once the line names the format.
+    static func exportHeader(_ line: [UInt8], input: String) throws -> ExportLine {
+        let header = try ExportLine(line, number: 1, input: input)
+        guard header.string("format") == Self.exportFormat, let run = header.object("run") else {
+            throw Problem(description: "'\(input)' line 1: not a tablecast journal export (no \"format\":\"\(Self.exportFormat)\" header)")
+        }
+        return run
+    }
+
+    /// The run that the `run` object of an export's header describes.
+    static func runDescriptor(_ run: ExportLine) throws -> RunDescriptor {
+        RunDescriptor(source: try run.requiredString("source"), scenario: run.string("scenario"),
+                      seed: run.int("seed"), tablecastVersion: try run.requiredString("tablecastVersion"),
+                      metaJSON: run.string("meta"), startedAtMillis: try run.requiredInt("startedAt"))
+    }
+
+    /// Reads one line of an export after the header (line `number` of `input`, for messages).
+    static func exportRecord(_ bytes: [UInt8], number: Int, input: String) throws -> ExportRecord {
+        let line = try ExportLine(bytes, number: number, input: input)
+        if let fault = line.object("fault") {
+            return .fault(JournalFault(
+                afterSeq: try fault.requiredInt("afterSeq"), monoNanos: try fault.requiredInt("monoNs"),
+                wallMillis: try fault.requiredInt("wallMs"), kind: try fault.requiredString("kind"),
+                spec: try fault.requiredString("spec")))
+        }
+        return .event(JournalEvent(
+            seq: try line.requiredInt("seq"), monoNanos: try line.requiredInt("monoNs"),
+            wallMillis: try line.requiredInt("wallMs"), namespace: try line.requiredString("namespace"),
+            name: try line.requiredString("name"), payload: try line.requiredBytes("payload"),
+            detail: try line.bytes("detail"), fault: line.string("fault")))
     }
 
     /// Reads an export into a new run of `journal` (created if missing), with the same payload bytes, times and
@@ -240,29 +286,10 @@ public enum JournalTools {
         guard let headerLine = lines.popFirst() else {
             throw Problem(description: "'\(input)' is empty, not a tablecast journal export")
         }
-        let header = try ExportLine(Array(headerLine), number: 1, input: input)
-        guard header.string("format") == Self.exportFormat, let run = header.object("run") else {
-            throw Problem(description: "'\(input)' line 1: not a tablecast journal export (no \"format\":\"\(Self.exportFormat)\" header)")
-        }
-        enum Record {
-            case event(JournalEvent)
-            case fault(JournalFault)
-        }
-        func forEachRecord(_ body: (Record) throws -> Void) throws {
+        let run = try Self.exportHeader(Array(headerLine), input: input)
+        func forEachRecord(_ body: (ExportRecord) throws -> Void) throws {
             for (index, raw) in lines.enumerated() {
-                let line = try ExportLine(Array(raw), number: index + 2, input: input)
-                if let fault = line.object("fault") {
-                    try body(.fault(JournalFault(
-                        afterSeq: try fault.requiredInt("afterSeq"), monoNanos: try fault.requiredInt("monoNs"),
-                        wallMillis: try fault.requiredInt("wallMs"), kind: try fault.requiredString("kind"),
-                        spec: try fault.requiredString("spec"))))
-                } else {
-                    try body(.event(JournalEvent(
-                        seq: try line.requiredInt("seq"), monoNanos: try line.requiredInt("monoNs"),
-                        wallMillis: try line.requiredInt("wallMs"), namespace: try line.requiredString("namespace"),
-                        name: try line.requiredString("name"), payload: try line.requiredBytes("payload"),
-                        detail: try line.bytes("detail"), fault: line.string("fault"))))
-                }
+                try body(try Self.exportRecord(Array(raw), number: index + 2, input: input))
             }
         }
         // Every line is read once before anything is written, so a bad line leaves no half-imported run.
@@ -275,12 +302,7 @@ public enum JournalTools {
                 lastSeq = event.seq
             }
         }
-        let writer = try JournalWriter(
-            path: journal,
-            run: RunDescriptor(source: try run.requiredString("source"), scenario: run.string("scenario"),
-                               seed: run.int("seed"), tablecastVersion: try run.requiredString("tablecastVersion"),
-                               metaJSON: run.string("meta"), startedAtMillis: try run.requiredInt("startedAt"))
-        )
+        let writer = try JournalWriter(path: journal, run: try Self.runDescriptor(run))
         var count = 0
         var batch: [JournalEvent] = []
         do {
@@ -364,9 +386,12 @@ private struct JSONTextWriter {
     }
 
     /// `,"name":<bytes>` when they are one JSON value, `,"nameBase64":"…"` otherwise (a recorded payload that was not
-    /// JSON), so that an import gets the bytes back exactly.
+    /// JSON), so that an import gets the bytes back exactly. JSON with whitespace around it, which an import would
+    /// trim, or with a newline in it, which would split the line, goes as base64 too.
     mutating func jsonOrBase64(_ name: String, _ value: [UInt8]) {
-        let isJSON = value.withUnsafeBytes { (try? JSONScanner.validate($0)) != nil }
+        let isJSON = value.withUnsafeBytes { bytes in
+            (try? JSONScanner.validate(bytes)).map { $0.1 == 0..<bytes.count } ?? false
+        } && !value.contains(0x0A)
         if isJSON {
             self.raw(",\"\(name)\":")
             self.bytes.append(contentsOf: value)
@@ -377,7 +402,7 @@ private struct JSONTextWriter {
 }
 
 /// One line of an export: its members, with their exact bytes.
-private struct ExportLine {
+struct ExportLine {
     let bytes: [UInt8]
     let members: [String: (kind: JSONValueKind, span: Range<Int>)]
     let number: Int

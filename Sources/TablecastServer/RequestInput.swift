@@ -9,10 +9,13 @@ protocol RequestInput: Decodable {
     static var fieldNames: Set<String> { get }
     /// For fields holding a list of objects, the fields those objects may have.
     static var nestedFieldNames: [String: Set<String>] { get }
+    /// The top-level fields that take any number; every other number must be an integer.
+    static var numberFieldNames: Set<String> { get }
 }
 
 extension RequestInput {
     static var nestedFieldNames: [String: Set<String>] { [:] }
+    static var numberFieldNames: Set<String> { [] }
 }
 
 /// An HTTP error answer: a status and a message for `{"error":"…"}`. Thrown from a route, Hummingbird answers with
@@ -51,7 +54,12 @@ enum RequestBody {
         } catch is NIOTooManyBytesError {
             throw HTTPFailure(status: .contentTooLarge, message: "request body larger than \(Self.limit) bytes")
         }
-        let bytes = Array(body.readableBytesView)
+        return try Self.decode(type, bytes: Array(body.readableBytesView))
+    }
+
+    /// Decodes a JSON body, refusing unknown fields and naming the field of any problem.
+    /// - Throws: ``HTTPFailure``, `400` with the message and the field.
+    static func decode<Input: RequestInput>(_ type: Input.Type, bytes: [UInt8]) throws(HTTPFailure) -> Input {
         let members: [(key: String, kind: JSONValueKind, span: Range<Int>)]
         do {
             members = try bytes.withUnsafeBytes { try JSONScanner.objectMembers($0) }
@@ -65,9 +73,9 @@ enum RequestBody {
             } catch {
                 return error
             }
-            return Self.firstNonInteger(buffer, span: 0..<buffer.count, path: "").map { path in
-                HTTPFailure.badField(path, "field \"\(path)\" must be an integer")
-            }
+            let nonInteger = Self.firstNonInteger(buffer, span: 0..<buffer.count, path: "",
+                                                  except: Input.numberFieldNames)
+            return nonInteger.map { path in HTTPFailure.badField(path, "field \"\(path)\" must be an integer") }
         }
         if let failure {
             throw failure
@@ -76,6 +84,8 @@ enum RequestBody {
             return try JSONDecoder().decode(Input.self, from: Data(bytes))
         } catch let error as DecodingError {
             throw HTTPFailure(status: .badRequest, message: Self.describe(error), field: Self.field(of: error))
+        } catch {
+            throw HTTPFailure(status: .badRequest, message: "invalid body: \(error)")
         }
     }
 
@@ -109,15 +119,17 @@ enum RequestBody {
         }
     }
 
-    /// The path of the first number that is not an integer in range: every number the API takes is an integer,
-    /// and Foundation's decoder reports such a number without saying where it is.
-    private static func firstNonInteger(_ bytes: UnsafeRawBufferPointer, span: Range<Int>, path: String) -> String? {
+    /// The path of the first number that is not an integer in range, but at the paths `except`: most numbers the API
+    /// takes are integers, and Foundation's decoder reports such a number without saying where it is.
+    private static func firstNonInteger(_ bytes: UnsafeRawBufferPointer, span: Range<Int>, path: String,
+                                        except: Set<String>) -> String? {
         let value = UnsafeRawBufferPointer(rebasing: bytes[span])
         if let members = try? JSONScanner.objectMembers(value) {
             for member in members {
                 let start = span.lowerBound + member.span.lowerBound
                 let childPath = path.isEmpty ? member.key : "\(path).\(member.key)"
-                if let found = Self.firstNonInteger(bytes, span: start..<(start + member.span.count), path: childPath) {
+                if let found = Self.firstNonInteger(bytes, span: start..<(start + member.span.count), path: childPath,
+                                                    except: except) {
                     return found
                 }
             }
@@ -125,12 +137,12 @@ enum RequestBody {
             for (index, element) in elements.enumerated() {
                 let start = span.lowerBound + element.span.lowerBound
                 if let found = Self.firstNonInteger(bytes, span: start..<(start + element.span.count),
-                                                    path: "\(path)[\(index)]") {
+                                                    path: "\(path)[\(index)]", except: except) {
                     return found
                 }
             }
         } else if let (kind, _) = try? JSONScanner.validate(value), kind == .number {
-            return Int(String(decoding: value, as: UTF8.self)) == nil ? path : nil
+            return Int(String(decoding: value, as: UTF8.self)) == nil && !except.contains(path) ? path : nil
         }
         return nil
     }

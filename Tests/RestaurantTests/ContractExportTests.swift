@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import Restaurant
+@_spi(Fuzzing) @testable import Restaurant
 
 struct ContractExportTests {
     /// The parsed JSON of a document; fails the test when it is not a JSON object.

@@ -98,7 +98,7 @@ final class LoadConnectionHandler: ChannelInboundHandler, RemovableChannelHandle
     }
 
     /// The opcode and payload range of the WebSocket frame starting at `start`; `nil` until the whole frame is there.
-    private static func frame(in bytes: UnsafeRawBufferPointer, at start: Int) -> (opcode: UInt8, payload: Range<Int>)? {
+    static func frame(in bytes: UnsafeRawBufferPointer, at start: Int) -> (opcode: UInt8, payload: Range<Int>)? {
         guard bytes.count - start >= 2 else { return nil }
         let first = bytes[start]
         let second = bytes[start + 1]

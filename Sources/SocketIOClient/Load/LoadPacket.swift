@@ -63,12 +63,14 @@ enum LoadPacket {
             var scale: Int64 = 1
             var digits = 0
             while index >= 0, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+                // More digits than the server writes: not a trace (and more than an Int64 holds).
+                guard digits < 18 else { return nil }
                 value += Int64(bytes[index] - UInt8(ascii: "0")) * scale
                 scale &*= 10
                 index -= 1
                 digits += 1
             }
-            return digits > 0 && digits <= 18 ? value : nil
+            return digits > 0 ? value : nil
         }
         func expect(_ text: StaticString) -> Bool {
             let count = text.utf8CodeUnitCount

@@ -177,7 +177,7 @@ final class LoadPollingResponseHandler: ChannelInboundHandler {
     }
 
     /// One whole response (status and body), or `nil` until it has arrived.
-    private static func nextResponse(_ buffer: inout ByteBuffer) -> (status: Int, body: ByteBuffer)? {
+    static func nextResponse(_ buffer: inout ByteBuffer) -> (status: Int, body: ByteBuffer)? {
         let view = buffer.readableBytesView
         guard let headEnd = view.firstRange(of: "\r\n\r\n".utf8) else { return nil }
         let headLength = headEnd.upperBound - view.startIndex

@@ -33,10 +33,21 @@ public final class ReplayRunner: Service, Sendable {
             }
         }
 
+        /// The wall-clock nanoseconds between two events `from` and `to` apart on the journal's monotonic clock, at
+        /// this factor. A spacing beyond what a clock holds (a tiny factor, or times far apart) saturates instead of
+        /// overflowing: the event is due after as long as a clock can wait.
+        static func spacing(from: Int64, to: Int64, factor: Double) -> Int64 {
+            let (difference, overflow) = to.subtractingReportingOverflow(from)
+            let nanos = (overflow ? Double(to) - Double(from) : Double(difference)) / factor
+            guard nanos < 0x1p63 else { return .max }
+            guard nanos >= -0x1p63 else { return .min }
+            return Int64(nanos)
+        }
+
         public var description: String {
             switch self {
             case .max: "max"
-            case .factor(let factor): factor == factor.rounded() ? "\(Int(factor))" : "\(factor)"
+            case .factor(let factor): factor == factor.rounded() && factor < 1e15 ? "\(Int(factor))" : "\(factor)"
             }
         }
     }
@@ -270,7 +281,8 @@ public final class ReplayRunner: Service, Sendable {
                 case .wallMillis(let millis):
                     target = try reader.firstSeq(runID: runID, atOrAfterWallMillis: millis) ?? self.source.toSeq + 1
                 case .offset(let seconds):
-                    let millis = self.source.span.firstWallMillis + Int64((seconds * 1000).rounded())
+                    let millis = ReplaySource.Position.wallMillis(offset: seconds,
+                                                                  after: self.source.span.firstWallMillis)
                     target = try reader.firstSeq(runID: runID, atOrAfterWallMillis: millis) ?? self.source.toSeq + 1
                 }
                 try move(to: min(max(target, self.source.fromSeq), self.source.toSeq + 1))
@@ -328,7 +340,8 @@ public final class ReplayRunner: Service, Sendable {
                 guard control.steps == 0, case .factor(let factor) = control.speed else { return nil }
                 let anchor = control.anchor ?? Anchor(wall: clock.now, monoNanos: event.monoNanos)
                 control.anchor = anchor
-                return anchor.wall + .nanoseconds(Int64(Double(event.monoNanos - anchor.monoNanos) / factor))
+                let spacing = Speed.spacing(from: anchor.monoNanos, to: event.monoNanos, factor: factor)
+                return anchor.wall + .nanoseconds(spacing)
             }
             if let due, !(try await Pacing.wait(until: due, clock: clock)) {
                 continue

@@ -30,6 +30,16 @@ public struct ReplaySource: Sendable {
             text.count == 20 && text.hasSuffix("Z") ? String(text.dropLast()) + ".000Z" : text
         }
 
+        /// The wall-clock time `seconds` after `first`, in milliseconds: where an `.offset` points. An offset past
+        /// the end of time saturates (it points after every event) instead of overflowing.
+        static func wallMillis(offset seconds: Double, after first: Int64) -> Int64 {
+            let millis = (seconds * 1000).rounded()
+            guard millis < 0x1p63 else { return .max }
+            guard millis >= -0x1p63 else { return .min }
+            let (sum, overflow) = first.addingReportingOverflow(Int64(millis))
+            return overflow ? (millis > 0 ? .max : .min) : sum
+        }
+
         public var description: String {
             switch self {
             case .seq(let seq): "seq \(seq)"
@@ -78,7 +88,7 @@ public struct ReplaySource: Sendable {
             case .wallMillis(let millis):
                 return try reader.firstSeq(runID: id, atOrAfterWallMillis: millis) ?? span.lastSeq + 1
             case .offset(let seconds):
-                let millis = span.firstWallMillis + Int64((seconds * 1000).rounded())
+                let millis = Position.wallMillis(offset: seconds, after: span.firstWallMillis)
                 return try reader.firstSeq(runID: id, atOrAfterWallMillis: millis) ?? span.lastSeq + 1
             }
         }

@@ -17,6 +17,7 @@ struct SimulationAPI {
         var rampTo: Double?
         var rampSeconds: Double?
         static let fieldNames: Set<String> = ["paused", "rate", "timeScale", "scenario", "rampTo", "rampSeconds"]
+        static let numberFieldNames: Set<String> = ["rate", "timeScale", "rampTo", "rampSeconds"]
     }
 
     func register(on router: Router<TablecastRequestContext>) {

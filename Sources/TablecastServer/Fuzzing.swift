@@ -1,0 +1,386 @@
+import HTTPTypes
+import Journal
+@_spi(Fuzzing) import Restaurant
+import Simulator
+@_spi(Fuzzing) import SocketIOProtocol
+import SocketIOServer
+
+/// The checks the fuzz targets of `FuzzTesting/` that need this module run on one input, and the regression tests
+/// replay on every input that once failed (see ``SocketIOProtocolFuzzing`` for the conventions): the JSON parsers
+/// against each other, Engine.IO request queries, the REST and control API request bodies, and journal export lines.
+@_spi(Fuzzing)
+public enum TablecastFuzzing {
+    // MARK: JSON
+
+    /// `FuzzJSON`: SocketIOProtocol's ``JSONScanner`` and Restaurant's `JSONParser` on the same bytes.
+    ///
+    /// They accept and refuse the same documents, but for their documented differences (the parser refuses nesting
+    /// deeper than 64, an unpaired surrogate escape, and a number that is no `Double`); they agree on the kind of the
+    /// value, on the elements of an array and the members of an object (each span holding exactly the element the
+    /// parser found), and on the text of strings. A parsed value written back (as the contract and the payload
+    /// encoders write JSON) parses to the same value.
+    public static func json(_ input: UnsafeRawBufferPointer) -> String? {
+        let bytes = Array(input)
+        let scanned: (kind: JSONValueKind, span: Range<Int>)?
+        var scanError: JSONScanError?
+        do {
+            scanned = try JSONScanner.validate(input)
+        } catch {
+            scanned = nil
+            scanError = error
+        }
+        let parsed: JSONValue
+        do {
+            parsed = try JSONParser.parse(bytes).value
+        } catch {
+            guard let scanned else { return nil }
+            let allowed = ["nesting deeper than", "unpaired surrogate escape", "number out of range"]
+            guard allowed.contains(where: { error.reason.hasPrefix($0) }) else {
+                return "the scanner accepts a \(scanned.kind) that the parser refuses: \(error.reason) at byte "
+                    + "\(error.offset) of \(SocketIOProtocolFuzzing.show(bytes))"
+            }
+            return nil
+        }
+        guard let scanned else {
+            return "the parser accepts what the scanner refuses (\(scanError.map { "\($0)" } ?? "")): "
+                + SocketIOProtocolFuzzing.show(bytes)
+        }
+        if let failure = Self.compare(parsed, scanned: scanned.kind, span: scanned.span, in: input) {
+            return failure
+        }
+
+        // Written back, it parses to the same value, and the scanner takes it too.
+        let compact = RestaurantFuzzing.compactJSON(parsed)
+        do {
+            guard try JSONParser.parse(compact).value == parsed else {
+                return "the compact form \(SocketIOProtocolFuzzing.show(compact)) parses to another value"
+            }
+        } catch {
+            return "the compact form \(SocketIOProtocolFuzzing.show(compact)) does not parse: \(error.reason)"
+        }
+        guard compact.withUnsafeBytes({ (try? JSONScanner.validate($0)) != nil }) else {
+            return "the scanner refuses the compact form \(SocketIOProtocolFuzzing.show(compact))"
+        }
+        return nil
+    }
+
+    /// The scanner's view of `span` of `input` against the parser's `value`, recursively for arrays and objects.
+    private static func compare(_ value: JSONValue, scanned kind: JSONValueKind, span: Range<Int>,
+                                in input: UnsafeRawBufferPointer) -> String? {
+        guard span.lowerBound >= 0, span.upperBound <= input.count, !span.isEmpty else {
+            return "the scanner returned the span \(span), outside the input of \(input.count) bytes"
+        }
+        let slice = UnsafeRawBufferPointer(rebasing: input[span])
+        switch (value, kind) {
+        case (.null, .null), (.bool, .bool), (.integer, .number), (.number, .number):
+            return nil
+        case (.string(let text), .string):
+            guard let decoded = try? JSONScanner.decodeString(slice), decoded == text else {
+                return "the scanner decodes the string \(SocketIOProtocolFuzzing.show(slice)) otherwise than the parser"
+            }
+            for written in [RestaurantFuzzing.jsonString(text), Self.bufferJSONString(text)] {
+                let back = written.withUnsafeBytes { try? JSONScanner.decodeString($0) }
+                guard back == text, (try? JSONParser.parse(written).value) == .string(text) else {
+                    return "the string \(SocketIOProtocolFuzzing.show(slice)), written as "
+                        + "\(SocketIOProtocolFuzzing.show(written)), reads back otherwise"
+                }
+            }
+            return nil
+        case (.array(let elements), .array):
+            let found: [(kind: JSONValueKind, span: Range<Int>)]
+            do {
+                found = try JSONScanner.arrayElements(slice)
+            } catch {
+                return "the scanner validates an array that arrayElements refuses: \(error)"
+            }
+            guard found.count == elements.count else {
+                return "the scanner finds \(found.count) elements in an array of \(elements.count)"
+            }
+            for (element, scannedElement) in zip(elements, found) {
+                let absolute = (span.lowerBound + scannedElement.span.lowerBound)..<(span.lowerBound
+                    + scannedElement.span.upperBound)
+                if let failure = Self.compare(element, scanned: scannedElement.kind, span: absolute, in: input) {
+                    return failure
+                }
+            }
+            return nil
+        case (.object(let members), .object):
+            let found: [(key: String, kind: JSONValueKind, span: Range<Int>)]
+            do {
+                found = try JSONScanner.objectMembers(slice)
+            } catch {
+                return "the scanner validates an object that objectMembers refuses: \(error)"
+            }
+            guard found.map(\.key) == members.map(\.key) else {
+                return "the scanner finds the keys \(found.map(\.key)), the parser \(members.map(\.key))"
+            }
+            for (member, scannedMember) in zip(members, found) {
+                let absolute = (span.lowerBound + scannedMember.span.lowerBound)..<(span.lowerBound
+                    + scannedMember.span.upperBound)
+                if let failure = Self.compare(member.value, scanned: scannedMember.kind, span: absolute, in: input) {
+                    return failure
+                }
+            }
+            return nil
+        default:
+            return "the scanner finds a \(kind) where the parser finds \(value): \(SocketIOProtocolFuzzing.show(slice))"
+        }
+    }
+
+    private static func bufferJSONString(_ text: String) -> [UInt8] {
+        Array(JSONString.encode(text).utf8)
+    }
+
+    // MARK: Engine.IO query
+
+    /// `FuzzEngineIOQuery`: the input as the target of an Engine.IO request (`/engine.io/?EIO=4&…`).
+    ///
+    /// The path is the part before `?`; parameters written percent-encoded (any bytes in names and values) are read
+    /// back, the first occurrence of a name winning.
+    public static func engineIOQuery(_ input: UnsafeRawBufferPointer) -> String? {
+        let target = String(decoding: input, as: UTF8.self)
+        let path = EngineIOQuery.path(of: target)
+        guard target.hasPrefix(path), path.firstIndex(of: "?") == nil else {
+            return "EngineIOQuery.path(of:) gives \(path) for \(target)"
+        }
+        _ = EngineIOQuery.parameters(of: target)
+
+        // Pairs made from the input (split at 0x00 and 0x01), written as a client writes them.
+        var pairs: [(String, String)] = []
+        for chunk in input.split(separator: 0x00, omittingEmptySubsequences: false) {
+            let parts = chunk.split(separator: 0x01, maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(decoding: parts[0], as: UTF8.self)
+            let value = parts.count > 1 ? String(decoding: parts[1], as: UTF8.self) : ""
+            guard !name.isEmpty else { continue }
+            pairs.append((name, value))
+        }
+        let query = pairs.map { "\(Self.percentEncode($0.0))=\(Self.percentEncode($0.1))" }.joined(separator: "&")
+        let request = "/socket.io/?" + query
+        let parameters = EngineIOQuery.parameters(of: request)
+        var expected: [String: String] = [:]
+        for (name, value) in pairs where expected[name] == nil {
+            expected[name] = value
+        }
+        guard parameters == expected else {
+            return "the query \(request) reads as \(parameters), not \(expected)"
+        }
+        guard EngineIOQuery.path(of: request) == "/socket.io/" else {
+            return "the path of \(request) is \(EngineIOQuery.path(of: request))"
+        }
+        return nil
+    }
+
+    /// Percent-encodes everything but unreserved characters (RFC 3986), as `encodeURIComponent` does.
+    private static func percentEncode(_ text: String) -> String {
+        var encoded = ""
+        let hex = Array("0123456789ABCDEF".unicodeScalars)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
+                UInt8(ascii: "~"):
+                encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                encoded.unicodeScalars.append("%")
+                encoded.unicodeScalars.append(hex[Int(byte >> 4)])
+                encoded.unicodeScalars.append(hex[Int(byte & 0x0F)])
+            }
+        }
+        return encoded
+    }
+
+    // MARK: Request bodies
+
+    /// The body decoders of the REST and control APIs, in the order the first byte of a `FuzzRequestBody` input
+    /// selects them (modulo their count).
+    public static let requestBodyDecoders: [String] = [
+        "POST /orders", "POST /menu", "PATCH /menu/:id", "POST /users", "POST /messages", "PATCH /messages/:id",
+        "POST /service-calls", "POST /service-calls/:id/handle", "POST /_tablecast/simulation",
+        "POST /_tablecast/emit", "POST /_tablecast/faults", "POST /_tablecast/replay",
+    ]
+
+    /// `FuzzRequestBody`: the first byte picks a route of ``requestBodyDecoders``, the rest is its request body.
+    ///
+    /// A body decodes to its typed request or is refused with `400` and a message (never another status, never a
+    /// crash; the field it names may be `""`, an empty key). An emit request written back decodes to itself; a replay
+    /// change's speed and seek position are usable (the speed prints and reads back, the position resolves to a time
+    /// and to a spacing of events).
+    public static func requestBody(_ input: UnsafeRawBufferPointer) -> String? {
+        guard let selector = input.first else { return nil }
+        let body = Array(input.dropFirst())
+        let route = Self.requestBodyDecoders[Int(selector) % Self.requestBodyDecoders.count]
+        let outcome: Result<Void, HTTPFailure>
+        switch Int(selector) % Self.requestBodyDecoders.count {
+        case 0: outcome = Self.decode(RestaurantAPI.CreateOrder.self, body)
+        case 1: outcome = Self.decode(RestaurantAPI.CreateMenuItem.self, body)
+        case 2: outcome = Self.decode(RestaurantAPI.UpdateMenuItem.self, body)
+        case 3: outcome = Self.decode(RestaurantAPI.CreateUser.self, body)
+        case 4: outcome = Self.decode(RestaurantAPI.PostMessage.self, body)
+        case 5: outcome = Self.decode(RestaurantAPI.EditMessage.self, body)
+        case 6: outcome = Self.decode(RestaurantAPI.CallService.self, body)
+        case 7: outcome = Self.decode(RestaurantAPI.HandleServiceCall.self, body)
+        case 8: outcome = Self.decode(SimulationAPI.Change.self, body)
+        case 9:
+            return Self.checkEmit(body)
+        case 10:
+            outcome = body.withUnsafeBytes { bytes in
+                Result { () throws(HTTPFailure) in _ = try FaultRequest.parse(bytes) }
+            }
+        default:
+            let parsed = body.withUnsafeBytes { bytes in
+                Result { () throws(HTTPFailure) in try ReplayAPI.Change.parse(bytes) }
+            }
+            switch parsed {
+            case .success(let change):
+                return Self.checkReplayChange(change)
+            case .failure(let error):
+                outcome = .failure(error)
+            }
+        }
+        if case .failure(let failure) = outcome {
+            guard failure.status == .badRequest, !failure.message.isEmpty else {
+                return "\(route) answers \(failure.status.code) \(failure.message) (field \(failure.field ?? "-"))"
+            }
+        }
+        return nil
+    }
+
+    private static func decode<Input: RequestInput>(_ type: Input.Type, _ body: [UInt8]) -> Result<Void, HTTPFailure> {
+        Result { () throws(HTTPFailure) in _ = try RequestBody.decode(type, bytes: body) }
+    }
+
+    private static func checkEmit(_ body: [UInt8]) -> String? {
+        let parsed = body.withUnsafeBytes { EmitRequest.parse($0) }
+        guard case .success(let request) = parsed else { return nil }
+        guard !request.event.isEmpty, !SocketIOPacket.reservedEventNames.contains(request.event) else {
+            return "POST /_tablecast/emit takes the event name \(request.event)"
+        }
+        guard request.payload.withUnsafeBytes({ (try? JSONScanner.validate($0)) != nil }) else {
+            return "POST /_tablecast/emit takes a payload that is not JSON: "
+                + SocketIOProtocolFuzzing.show(request.payload)
+        }
+        var written = Array("{\"event\":".utf8) + Array(JSONString.encode(request.event).utf8)
+        written += Array(",\"payload\":".utf8) + request.payload + [UInt8(ascii: "}")]
+        guard written.withUnsafeBytes({ EmitRequest.parse($0) }) == .success(request) else {
+            return "the emit request written back, \(SocketIOProtocolFuzzing.show(written)), decodes otherwise"
+        }
+        return nil
+    }
+
+    private static func checkReplayChange(_ change: ReplayAPI.Change) -> String? {
+        if let speed = change.speed {
+            guard let again = ReplayRunner.Speed(speed.description) else {
+                return "the replay speed \(speed) does not read back"
+            }
+            if case .factor(let factor) = speed {
+                guard case .factor(let back) = again, abs(back - factor) <= factor * 1e-9 else {
+                    return "the replay speed \(speed) reads back as \(again)"
+                }
+                for spacing: Int64 in [1, 1_000_000_000, 86_400_000_000_000, .max] {
+                    _ = ReplayRunner.Speed.spacing(from: 0, to: spacing, factor: factor)
+                }
+            }
+        }
+        switch change.seek {
+        case .offset(let seconds)?:
+            guard seconds > 0 else { return "the replay seek offset \(seconds) is not positive" }
+            for first: Int64 in [0, 1_800_000_000_000, .max, .min] {
+                _ = ReplaySource.Position.wallMillis(offset: seconds, after: first)
+            }
+        case .wallMillis(let millis)?:
+            let text = Timestamp(millisecondsSince1970: millis).iso8601
+            guard Timestamp(iso8601: text)?.millisecondsSince1970 == millis else {
+                return "the replay seek time \(millis) prints as \(text), which does not read back"
+            }
+        case .seq(let seq)?:
+            guard seq >= 0 else { return "the replay seek seq \(seq) is negative" }
+        case nil:
+            break
+        }
+        return nil
+    }
+
+    // MARK: Journal export lines
+
+    /// `FuzzJournalLine`: the input as a line of a journal export (`tablecast journal export`/`import`).
+    ///
+    /// As a header it gives a run or an error; as a record, an event or a fault that the exporter writes back as one
+    /// line which reads back to the same record; an event made of the input's bytes (any payload, JSON or not) is
+    /// exported on one line and imported back exactly. The times of a record print, and an event that decodes as a
+    /// restaurant event encodes back to a payload that decodes to the same event.
+    public static func journalLine(_ input: UnsafeRawBufferPointer) -> String? {
+        let line = Array(input)
+        if let run = try? JournalTools.exportHeader(line, input: "fuzz") {
+            _ = try? JournalTools.runDescriptor(run)
+        }
+        if let record = try? JournalTools.exportRecord(line, number: 2, input: "fuzz") {
+            if let failure = Self.checkExport(record) {
+                return failure
+            }
+            if case .event(let event) = record, let failure = Self.checkRestaurantEvent(event) {
+                return failure
+            }
+        }
+
+        // An event made of the input: three integers, then namespace, name, payload, detail and fault split at 0xFF.
+        var integers: [Int64] = []
+        for start in stride(from: 0, to: 24, by: 8) {
+            var value: UInt64 = 0
+            for index in start..<(start + 8) where index < line.count {
+                value = value << 8 | UInt64(line[index])
+            }
+            integers.append(Int64(bitPattern: value))
+        }
+        let parts = line.dropFirst(24).split(separator: 0xFF, maxSplits: 4, omittingEmptySubsequences: false)
+        func part(_ index: Int) -> [UInt8]? { index < parts.count ? Array(parts[index]) : nil }
+        let event = JournalEvent(
+            seq: integers[0], monoNanos: integers[1], wallMillis: integers[2],
+            namespace: String(decoding: part(0) ?? [], as: UTF8.self),
+            name: String(decoding: part(1) ?? [], as: UTF8.self),
+            payload: part(2) ?? [], detail: part(3), fault: part(4).map { String(decoding: $0, as: UTF8.self) }
+        )
+        return Self.checkExport(.event(event))
+            ?? Self.checkExport(.fault(JournalFault(afterSeq: event.seq, monoNanos: event.monoNanos,
+                                                    wallMillis: event.wallMillis, kind: event.name,
+                                                    spec: event.fault ?? event.namespace)))
+    }
+
+    /// The record's export line is one line, and imports back to the record.
+    private static func checkExport(_ record: JournalTools.ExportRecord) -> String? {
+        let written = JournalTools.exportLine(record)
+        guard !written.contains(0x0A) else {
+            return "the export line \(SocketIOProtocolFuzzing.show(written)) holds a newline"
+        }
+        do {
+            let again = try JournalTools.exportRecord(written, number: 2, input: "fuzz")
+            guard again == record else {
+                return "the export line \(SocketIOProtocolFuzzing.show(written)) imports as another record"
+            }
+        } catch {
+            return "the export line \(SocketIOProtocolFuzzing.show(written)) does not import: \(error)"
+        }
+        switch record {
+        case .event(let event):
+            _ = JournalTools.time(event.wallMillis)
+            _ = JournalTools.offset(event.monoNanos)
+        case .fault(let fault):
+            _ = JournalTools.time(fault.wallMillis)
+            _ = JournalTools.offset(fault.monoNanos)
+        }
+        return nil
+    }
+
+    /// A journaled event that decodes as a restaurant event: its payload and detail, encoded again, decode to it.
+    private static func checkRestaurantEvent(_ event: JournalEvent) -> String? {
+        guard case .decoded(let decoded, _) = RestaurantEvent.decode(name: event.name, payload: event.payload,
+                                                                     detail: event.detail)
+        else { return nil }
+        let payload = decoded.payload
+        let again = RestaurantEvent.decode(name: decoded.name.rawValue, payload: payload, detail: decoded.detail)
+        guard case .decoded(let back, let warnings) = again, back == decoded, warnings.isEmpty else {
+            return "the \(event.name) event decoded from \(SocketIOProtocolFuzzing.show(event.payload)) encodes as "
+                + "\(SocketIOProtocolFuzzing.show(payload)), which decodes as \(again)"
+        }
+        return nil
+    }
+}
