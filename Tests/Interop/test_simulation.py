@@ -186,3 +186,18 @@ def test_a_live_ramp_moves_the_target_rate_and_names_its_stage(servers):
                         ({"rampTo": 5, "rampSeconds": 2, "timeScale": 60}, "rampTo")]:
         refused = requests.post(url, json=body, timeout=HTTP_TIMEOUT)
         assert refused.status_code == 400 and refused.json()["field"] == field, (body, refused.text)
+
+
+@pytest.mark.parametrize("change", [{"timeScale": 1e-300}, {"rate": 1e-300}])
+def test_an_extreme_but_valid_pace_makes_the_simulation_wait_not_crash(servers, change):
+    """A pace that is positive and finite but whose delays no Duration can hold (found reading the fuzz targets'
+    findings): the simulation waits, the server goes on, and a sane pace brings the events back."""
+    server = servers.serve(idle=False, extra=["--rate", "400/s"])
+    url = server.url + "/_tablecast/simulation"
+    wait_until(lambda: requests.get(url, timeout=HTTP_TIMEOUT).json()["events"] > 50, timeout=20)
+    assert requests.post(url, json=change, timeout=HTTP_TIMEOUT).status_code == 200
+    time.sleep(0.5)
+    server.assert_alive()
+    before = requests.get(url, timeout=HTTP_TIMEOUT).json()["events"]
+    requests.post(url, json={"rate": 400}, timeout=HTTP_TIMEOUT)
+    wait_until(lambda: requests.get(url, timeout=HTTP_TIMEOUT).json()["events"] > before + 50, timeout=20)

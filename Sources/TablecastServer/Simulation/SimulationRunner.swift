@@ -51,6 +51,14 @@ public final class SimulationRunner: Service, Sendable {
     }
 
     /// Seconds since `instant`.
+    /// A delay of `seconds`, saturated at about 30 years either way: a time scale of 1e-300 or a rate of 1e-300/s is
+    /// valid input (positive and finite) whose delays a `Duration` cannot hold; the simulation then simply waits.
+    static func delay(seconds: Double) -> Duration {
+        let bound = 1e9
+        guard !seconds.isNaN else { return .seconds(bound) }
+        return .seconds(min(max(seconds, -bound), bound))
+    }
+
     private static func seconds(since instant: ContinuousClock.Instant, now: ContinuousClock.Instant) -> Double {
         let elapsed = (now - instant).components
         return Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
@@ -115,9 +123,9 @@ public final class SimulationRunner: Service, Sendable {
                     let event = offset.events + Double(control.events - anchor.events)
                     // A rate that ended at 0 emits nothing more: wait as when paused.
                     guard let due = rate.time(ofEvent: event) else { return nil }
-                    return anchor.wall + .seconds(due - offset.seconds)
+                    return anchor.wall + Self.delay(seconds: due - offset.seconds)
                 }
-                return anchor.wall + .seconds((next - anchor.modelTime) / control.timeScale)
+                return anchor.wall + Self.delay(seconds: (next - anchor.modelTime) / control.timeScale)
             }
             guard let due else {
                 // Paused or finished: check again soon; resuming re-anchors.
