@@ -136,19 +136,6 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Answers with a JSON error and closes once it is written.
     private func respond(context: ChannelHandlerContext, status: HTTPResponse.Status, message: String) {
-        let body = ByteBuffer(string: #"{"error":"\#(message)"}"#)
-        let head = HTTPResponse(
-            status: status,
-            headerFields: [
-                .contentType: "application/json",
-                .contentLength: String(body.readableBytes),
-                .connection: "close",
-            ]
-        )
-        context.write(self.wrapOutboundOut(.head(head)), promise: nil)
-        context.write(self.wrapOutboundOut(.body(body)), promise: nil)
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-            context.close(promise: nil)
-        }
+        context.respondAndClose(status: status, jsonBody: ByteBuffer(string: #"{"error":"\#(message)"}"#))
     }
 }

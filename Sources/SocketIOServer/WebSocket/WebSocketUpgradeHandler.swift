@@ -61,11 +61,7 @@ final class WebSocketUpgradeHandler: ChannelInboundHandler, RemovableChannelHand
         // Nothing behind this handler yet: answer a request that does not parse as Hummingbird would, and close.
         self.decide(.closed)
         if error is HTTPParserError {
-            let response = HTTPResponse(status: .badRequest, headerFields: [.connection: "close", .contentLength: "0"])
-            context.write(self.wrapOutboundOut(.head(response)), promise: nil)
-            context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-                context.close(promise: nil)
-            }
+            context.respondAndClose(status: .badRequest, jsonBody: nil)
         } else {
             context.close(promise: nil)
         }
@@ -236,20 +232,7 @@ final class WebSocketUpgradeHandler: ChannelInboundHandler, RemovableChannelHand
 
     private func reject(context: ChannelHandlerContext, error: EngineIOServerError) {
         self.decide(.closed)
-        let body = ByteBuffer(string: error.jsonBody)
-        let response = HTTPResponse(
-            status: .badRequest,
-            headerFields: [
-                .contentType: "application/json",
-                .contentLength: String(body.readableBytes),
-                .connection: "close",
-            ]
-        )
-        context.write(self.wrapOutboundOut(.head(response)), promise: nil)
-        context.write(self.wrapOutboundOut(.body(body)), promise: nil)
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-            context.close(promise: nil)
-        }
+        context.respondAndClose(status: .badRequest, jsonBody: ByteBuffer(string: error.jsonBody))
     }
 }
 
