@@ -2,7 +2,7 @@
 
 Usage: python3 Scripts/rate_report.py JOURNAL [RUN_ID] [WARMUP_SECONDS]
 
-`mono_ns` is stamped when `EventHub` emits the event, so the gaps are the server's own emission spacing.
+`mono_ns` is stamped when the emission pipeline numbers the event, so the gaps are the server's own emission spacing.
 """
 import sqlite3, sys, statistics
 path, run_id = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else None

@@ -6,7 +6,7 @@ Usage: replay_timing.py REPLAY_JOURNAL [RUN]
 Reads the replay run (the latest when RUN is not given), finds its source from the run's meta_json (`replayOf`),
 and pairs each event the replay emitted with the source event it replayed (same range and filters). For each, the
 schedule is the replay's first emission plus the source's spacing divided by the speed; the error is the emission
-time (`mono_ns`, stamped by EventHub) minus that schedule. Meant for a straight run: no pause, seek or speed change.
+time (`mono_ns`, stamped by the emission pipeline) minus that schedule. Meant for a straight run: no pause, seek or speed change.
 """
 
 import fnmatch

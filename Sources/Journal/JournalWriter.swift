@@ -199,6 +199,54 @@ public final class JournalWriter: Sendable {
         self.shared.signal(.work)
     }
 
+    /// Whether the writer still accepts appends, and its backlog: what a source asks before it numbers new events,
+    /// so that an event the journal would refuse is never numbered or sent.
+    ///
+    /// - Returns: ``backlogBytes`` now.
+    /// - Throws: The writer's failure if it has failed, or ``JournalError/Code/closed`` after ``close()``.
+    public func acceptance() throws(JournalError) -> Int {
+        try self.shared.withLock { (state) throws(JournalError) -> Int in
+            try state.checkOpen(path: self.path)
+            return state.uncommittedBytes
+        }
+    }
+
+    /// Queues events and faults for writing, all under one lock, for a caller that asked ``acceptance()`` first.
+    ///
+    /// Never refuses: should the writer have failed (or been closed) since the caller asked, they are counted as
+    /// accepted and lost, as the events of a batch the writer was writing when it failed are, and the failure is
+    /// returned. Every later ``acceptance()`` throws it.
+    ///
+    /// - Returns: `nil`, or the failure that lost them.
+    public func appendAccepted(_ events: [JournalEvent], faults: [JournalFault] = []) -> JournalError? {
+        guard !events.isEmpty || !faults.isEmpty else { return nil }
+        var cost = 0
+        for event in events {
+            cost += event.backlogCost
+        }
+        let failure = self.shared.withLock { (state) -> JournalError? in
+            do throws(JournalError) {
+                try state.checkOpen(path: self.path)
+            } catch {
+                state.appended += events.count
+                state.lost += events.count
+                state.appendedFaults += faults.count
+                state.lostFaults += faults.count
+                return error
+            }
+            state.pending.append(contentsOf: events)
+            state.appended += events.count
+            state.uncommittedBytes += cost
+            state.pendingFaults.append(contentsOf: faults)
+            state.appendedFaults += faults.count
+            return nil
+        }
+        if failure == nil {
+            self.shared.signal(.work)
+        }
+        return failure
+    }
+
     /// Blocks until every event and fault appended before this call is committed.
     ///
     /// This blocks the calling thread: never call it from an event loop or the cooperative pool.

@@ -1,3 +1,5 @@
+import HashTreeCollections
+
 extension RestaurantState {
     /// Applies one event, after checking it against every lifecycle rule and payload invariant of the contract.
     ///
@@ -212,7 +214,7 @@ extension RestaurantState {
         case .messageDeleted(let id):
             self.messages[id] = nil
         case .allMessagesDeleted:
-            self.messages.removeAll()
+            self.messages = [:]
 
         case .serviceCall(let call):
             self.serviceCalls[call.id] = call

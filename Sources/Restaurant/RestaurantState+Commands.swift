@@ -1,3 +1,5 @@
+import HashTreeCollections
+
 /// One line of an order that ``RestaurantState/createOrder(tableNumber:items:at:)`` is asked to create.
 public struct OrderItemRequest: Sendable, Hashable, Codable {
     /// The menu item ordered; its current name and price go into the order.

@@ -1,9 +1,15 @@
+import HashTreeCollections
+
 /// The restaurant as the events have made it: the projection the REST API reads.
 ///
 /// A pure value. It starts from a ``RestaurantDefinition`` and changes only through ``apply(_:)``, which checks the
 /// contract's lifecycle rules first, so a live state and one rebuilt from a journal by applying the same events are
 /// equal. The commands (``activateTable(tableNumber:)`` and the others, in `RestaurantState+Commands.swift`) turn an
 /// intent into the events it causes without applying them; the caller applies each one and emits it.
+///
+/// The collections that grow with traffic (orders, messages, service calls, the closed history) are persistent hash
+/// trees (`TreeDictionary`): a copy costs O(1) and a change to a copy O(log n), so the server can publish a snapshot
+/// of the state after every change for the REST API to read without holding up the next one.
 public struct RestaurantState: Sendable, Equatable {
     /// Tables by number.
     public internal(set) var tables: [Int: Table]
@@ -13,11 +19,11 @@ public struct RestaurantState: Sendable, Equatable {
     public internal(set) var users: [Int: User]
     /// Orders by id: every open order, and the latest ``historyLimit`` completed or cancelled ones for the REST API's
     /// history (the journal keeps them all).
-    public internal(set) var orders: [Int: Order]
+    public internal(set) var orders: TreeDictionary<Int, Order>
     /// Messages by id.
-    public internal(set) var messages: [Int: Message]
+    public internal(set) var messages: TreeDictionary<Int, Message>
     /// Service calls by id: every pending one, and the latest ``historyLimit`` handled ones.
-    public internal(set) var serviceCalls: [Int: ServiceCall]
+    public internal(set) var serviceCalls: TreeDictionary<Int, ServiceCall>
     /// How many closed orders (completed or cancelled), and how many handled service calls, the state keeps: older
     /// ones are forgotten in the order they closed, so that a restaurant running for days (or a load test creating
     /// hundreds of orders a second) holds bounded memory. Applying the same events with the same limit gives the
@@ -124,27 +130,28 @@ public struct RestaurantState: Sendable, Equatable {
 }
 
 /// Ids in the order their entities closed, oldest first: a queue that forgets the oldest once past a limit.
+///
+/// Kept in a persistent hash tree by position, so that a snapshot of the state shares it and a change after the
+/// snapshot copies O(log n), not the whole queue.
 struct ClosedHistory: Sendable, Equatable {
-    private var ids: [Int] = []
+    private var ids: TreeDictionary<Int, Int> = [:]
+    /// The position of the oldest id kept, and the position the next one takes.
     private var head = 0
+    private var tail = 0
 
-    var count: Int { self.ids.count - self.head }
+    var count: Int { self.tail - self.head }
 
     /// Appends `id`; returns the oldest id once there are more than `limit`, which the caller then forgets.
     mutating func append(_ id: Int, limit: Int) -> Int? {
-        self.ids.append(id)
+        self.ids[self.tail] = id
+        self.tail += 1
         guard self.count > limit else { return nil }
-        let oldest = self.ids[self.head]
+        let oldest = self.ids.removeValue(forKey: self.head)
         self.head += 1
-        // Compact once the forgotten prefix is as long as what is kept: amortized O(1) per append.
-        if self.head >= self.ids.count - self.head, self.head >= 1024 {
-            self.ids.removeFirst(self.head)
-            self.head = 0
-        }
         return oldest
     }
 
     static func == (lhs: ClosedHistory, rhs: ClosedHistory) -> Bool {
-        lhs.ids[lhs.head...] == rhs.ids[rhs.head...]
+        lhs.count == rhs.count && (0..<lhs.count).allSatisfy { lhs.ids[lhs.head + $0] == rhs.ids[rhs.head + $0] }
     }
 }

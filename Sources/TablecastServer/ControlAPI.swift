@@ -7,7 +7,7 @@ import SocketIOServer
 
 /// The control endpoints under `/_tablecast/`: manual emission and health.
 struct ControlAPI {
-    let hub: EventHub
+    let pipeline: EmissionPipeline
     let engine: EngineServer
 
     /// The largest payload an event may carry: the `maxPayload` Engine.IO advertises to clients.
@@ -48,24 +48,24 @@ struct ControlAPI {
             return .jsonError(.contentTooLarge, "payload of \(emitRequest.payload.count) bytes is larger than the "
                                 + "server's maxPayload of \(self.maxPayload) bytes", field: "payload")
         }
-        do throws(EventHub.Backpressure) {
-            try self.hub.admit()
-        } catch {
-            return .backpressure(error)
-        }
-        do {
-            let seq = try self.hub.emit(name: emitRequest.event, payload: emitRequest.payload).seq
+        do throws(EmissionPipeline.Failure) {
+            let seq = try self.pipeline.emit(name: emitRequest.event, payload: emitRequest.payload).seq
             return .json(.accepted, "{\"seq\":\(seq)}")
         } catch {
-            return .jsonError(.serviceUnavailable, "the journal refused the event: \(error)")
+            switch error {
+            case .backpressure(let backpressure):
+                return .backpressure(backpressure)
+            case .journal, .command:
+                return .jsonError(.serviceUnavailable, error.description)
+            }
         }
     }
 
     /// `GET /_tablecast/health`: `{"status":"ok","clients":N,"lastSeq":N}`, or 503 with the journal's failure.
     func health() -> Response {
         let clients = self.engine.broadcaster?.subscribers ?? 0
-        let lastSeq = self.hub.lastSeq
-        if let failure = self.hub.journal.statistics.failure {
+        let lastSeq = self.pipeline.lastSeq
+        if let failure = self.pipeline.journal.statistics.failure {
             var body = ByteBuffer()
             body.writeString("{\"status\":\"error\",\"clients\":\(clients),\"lastSeq\":\(lastSeq),\"error\":")
             body.writeJSONString(failure.description)
@@ -134,7 +134,7 @@ struct EmitRequest: Equatable {
 
 extension Response {
     /// `503` with `Retry-After`: the journal is behind; nothing was done.
-    static func backpressure(_ error: EventHub.Backpressure) -> Response {
+    static func backpressure(_ error: EmissionPipeline.Backpressure) -> Response {
         var response = Response.jsonError(.serviceUnavailable, "\(error); retry shortly")
         response.headers[.retryAfter] = "1"
         return response

@@ -11,7 +11,7 @@ import SocketIOProtocol
 /// # {"fault":"replay","seqs":[120,121,122,123,124]}
 /// ```
 struct FaultAPI {
-    let hub: EventHub
+    let pipeline: EmissionPipeline
     /// The largest request body read (an unknown-event fault carries a payload).
     let maxBody: Int
 
@@ -33,18 +33,15 @@ struct FaultAPI {
     }
 
     private func inject(_ fault: Fault) -> Response {
-        do throws(EventHub.Backpressure) {
-            try self.hub.admit()
-        } catch {
-            return .backpressure(error)
-        }
-        let report: EventHub.FaultReport
-        do throws(EventHub.FaultFailure) {
-            report = try self.hub.inject(fault)
+        let report: EmissionPipeline.FaultReport
+        do throws(EmissionPipeline.FaultFailure) {
+            report = try self.pipeline.inject(fault, admitted: false)
         } catch {
             switch error {
             case .refused(let reason):
                 return .jsonError(.conflict, reason)
+            case .backpressure(let backpressure):
+                return .backpressure(backpressure)
             case .journal:
                 return .jsonError(.serviceUnavailable, error.description)
             }
@@ -54,14 +51,14 @@ struct FaultAPI {
             body += ",\"disconnected\":\(disconnected)"
         }
         if case .extraFields = fault {
-            body += ",\"extraFieldsPending\":\(self.hub.faultStatus.extraFieldsPending)"
+            body += ",\"extraFieldsPending\":\(report.extraFieldsPending)"
         }
         return .json(.accepted, body + "}")
     }
 
     private func status() -> Response {
-        let status = self.hub.faultStatus
-        let injected = Fault.Kind.allCases.map { "\"\($0.rawValue)\":\(status.injected[$0] ?? 0)" }
+        let status = self.pipeline.snapshot
+        let injected = Fault.Kind.allCases.map { "\"\($0.rawValue)\":\(status.faultsInjected[$0] ?? 0)" }
         return .json(
             .ok,
             "{\"injected\":{\(injected.joined(separator: ","))},\"extraFieldsPending\":\(status.extraFieldsPending)"

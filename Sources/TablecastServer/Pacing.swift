@@ -25,15 +25,15 @@ extension Pacing {
 
     /// Waits until the journal is back under its backlog bound: how a paced source slows down instead of piling up
     /// events in memory. Logs when the wait is long enough to notice.
-    static func waitWhileJournalBehind(_ hub: EventHub, clock: ContinuousClock, logger: Logger) async throws {
+    static func waitWhileJournalBehind(_ pipeline: EmissionPipeline, clock: ContinuousClock, logger: Logger) async throws {
         let started = clock.now
         var logged = false
-        while hub.journalIsBehind {
+        while pipeline.journalIsBehind {
             try await clock.sleep(for: Self.backpressurePoll)
             if !logged, clock.now - started > .seconds(1) {
                 logged = true
                 logger.notice("the journal is behind its backlog bound: events wait for it",
-                              metadata: ["backlogBytes": "\(hub.journal.backlogBytes)"])
+                              metadata: ["backlogBytes": "\(pipeline.journal.backlogBytes)"])
             }
         }
     }

@@ -10,7 +10,7 @@ import Restaurant
 /// Errors answer `{"error":"…"}` (with `"field"` or `"rule"` when there is one): 400 for a malformed body or
 /// parameter, 404 for an unknown id, 409 for a transition the lifecycle forbids. Nothing is emitted or changed then.
 struct RestaurantAPI {
-    let store: RestaurantStore
+    let pipeline: EmissionPipeline
 
     func register(on router: Router<TablecastRequestContext>) {
         self.registerOrders(on: router)
@@ -261,7 +261,7 @@ struct RestaurantAPI {
             let type = try Self.enumeration(ServiceCallType.self, input.type, field: "type")
             let now = Self.now()
             // 201 when the call is new, 200 when it updates the table's pending call.
-            let isUpdate = self.store.read { state in state.pendingServiceCall(tableNumber: input.tableNumber) != nil }
+            let isUpdate = self.pipeline.read { state in state.pendingServiceCall(tableNumber: input.tableNumber) != nil }
             return self.change(isUpdate ? .ok : .created, { state throws(CommandError) in
                 [try state.callService(tableNumber: input.tableNumber, type: type, at: now)]
             }, render: { _, events in Self.payload(events.last) })
@@ -295,35 +295,28 @@ struct RestaurantAPI {
     }
 
     private func read(_ body: (borrowing RestaurantState) -> [UInt8]) -> Response {
-        Self.json(.ok, self.store.read(body))
+        Self.json(.ok, self.pipeline.read(body))
     }
 
     private func read(_ body: (borrowing RestaurantState) throws(HTTPFailure) -> [UInt8]) throws(HTTPFailure) -> Response {
-        let result: Result<[UInt8], HTTPFailure> = self.store.read { state in
-            do throws(HTTPFailure) {
-                return .success(try body(state))
-            } catch {
-                return .failure(error)
-            }
-        }
-        return Self.json(.ok, try result.get())
+        Self.json(.ok, try self.pipeline.read(body))
     }
 
-    /// Runs a command through the store and answers with `render`'s body, or the error.
+    /// Runs a command through the emission pipeline and answers with `render`'s body, or the error.
     private func change(
         _ status: HTTPResponse.Status,
         _ command: (borrowing RestaurantState) throws(CommandError) -> [RestaurantEvent],
-        render: (borrowing RestaurantState, [RestaurantStore.Emitted]) -> [UInt8]
+        render: (borrowing RestaurantState, [EmittedEvent]) -> [UInt8]
     ) -> Response {
         do {
-            let body = try self.store.perform(command, then: render)
+            let body = try self.pipeline.perform(command, then: render)
             return status == .noContent ? Response(status: .noContent) : Self.json(status, body)
         } catch {
             return Self.response(for: error)
         }
     }
 
-    static func response(for failure: RestaurantStore.Failure) -> Response {
+    static func response(for failure: EmissionPipeline.Failure) -> Response {
         switch failure {
         case .command(let error):
             var writer = JSONWriter()
@@ -366,12 +359,12 @@ struct RestaurantAPI {
     }
 
     /// The payload of the event a change emitted: the whole entity after the change, exactly as clients got it.
-    private static func payload(_ emitted: RestaurantStore.Emitted?) -> [UInt8] {
+    private static func payload(_ emitted: EmittedEvent?) -> [UInt8] {
         emitted?.payload ?? Array("null".utf8)
     }
 
     private static func now() -> Timestamp {
-        Timestamp(millisecondsSince1970: EventHub.wallClockMillis())
+        Timestamp(millisecondsSince1970: EmissionClock.wallMillis())
     }
 
     private static func parameter(_ name: String, _ context: TablecastRequestContext) throws(HTTPFailure) -> Int {

@@ -30,9 +30,9 @@ public struct ServeApplication: Sendable {
         /// The bearer token every control route but health needs; `nil` for none.
         public var controlToken: String? = nil
         /// Whether clients get an event at once or once the journal has committed it.
-        public var durability: EventHub.Durability = .async
+        public var durability: Durability = .async
         /// The journal's uncommitted bytes past which sources are held back.
-        public var maxJournalBacklogBytes = EventHub.defaultMaxBacklogBytes
+        public var maxJournalBacklogBytes = EmissionPipeline.defaultMaxBacklogBytes
 
         public init(listen: ListenConfiguration = ListenConfiguration(), journalPath: String = "tablecast.sqlite",
                     engine: EngineIOConfiguration = EngineIOConfiguration(),
@@ -78,8 +78,8 @@ public struct ServeApplication: Sendable {
         }
     }
 
-    public let hub: EventHub
-    public let store: RestaurantStore
+    /// Where every event is numbered, journaled and delivered.
+    public let pipeline: EmissionPipeline
     /// The simulated traffic, when the server runs a scenario.
     public let simulation: SimulationRunner?
     /// The replay, when the server replays a journal.
@@ -109,7 +109,7 @@ public struct ServeApplication: Sendable {
                 seed: configuration.simulation.map { Int64(bitPattern: $0.seed) },
                 tablecastVersion: tablecastVersion,
                 metaJSON: RunMetadata(restaurant: configuration.restaurant, replayOf: replayOf).json,
-                startedAtMillis: EventHub.wallClockMillis()
+                startedAtMillis: EmissionClock.wallMillis()
             )
         )
         let broadcaster = Broadcaster(group: MultiThreadedEventLoopGroup.singleton)
@@ -126,13 +126,15 @@ public struct ServeApplication: Sendable {
             logger: logger
         )
         let engine = socketIO.engine
-        let hub = EventHub(namespace: "/events", broadcaster: broadcaster, journal: journal,
-                           durability: configuration.durability,
-                           maxBacklogBytes: configuration.maxJournalBacklogBytes) { clients, mode in
-            engine.forceDisconnect(count: clients.resolve(connected: broadcaster.subscribers),
-                                   mode: mode == .transport ? .transport : .namespace)
-        }
-        let store = RestaurantStore(state: RestaurantState(definition: configuration.restaurant), hub: hub)
+        let pipeline = EmissionPipeline(
+            namespace: "/events",
+            state: RestaurantState(definition: configuration.restaurant),
+            journal: journal,
+            outputs: [LocalDelivery(broadcaster: broadcaster, engine: socketIO.engine)],
+            durability: configuration.durability,
+            maxBacklogBytes: configuration.maxJournalBacklogBytes,
+            timers: MultiThreadedEventLoopGroup.singleton.any()
+        )
         let router = Router(context: TablecastRequestContext.self)
         // NestJS's `cors: { origin: true }` for the REST API and Socket.IO; the control API for its own origin only.
         router.add(middleware: ControlAccessMiddleware(token: configuration.controlToken))
@@ -146,18 +148,18 @@ public struct ServeApplication: Sendable {
             )
         }
         router.add(middleware: EngineIOMiddleware(servers: [socketIO.engine]))
-        router.add(middleware: CommitBeforeAnswerMiddleware(hub: hub))
-        ControlAPI(hub: hub, engine: socketIO.engine).register(on: router)
-        FaultAPI(hub: hub, maxBody: ControlAPI.maxBody(maxPayload: configuration.engine.maxPayload)).register(on: router)
-        RestaurantAPI(store: store).register(on: router)
-        let simulation = configuration.simulation.map { SimulationRunner(scenario: $0, store: store, logger: logger) }
+        router.add(middleware: CommitBeforeAnswerMiddleware(pipeline: pipeline))
+        ControlAPI(pipeline: pipeline, engine: socketIO.engine).register(on: router)
+        FaultAPI(pipeline: pipeline, maxBody: ControlAPI.maxBody(maxPayload: configuration.engine.maxPayload)).register(on: router)
+        RestaurantAPI(pipeline: pipeline).register(on: router)
+        let simulation = configuration.simulation.map { SimulationRunner(scenario: $0, pipeline: pipeline, logger: logger) }
         SimulationAPI(runner: simulation).register(on: router)
         let replay = configuration.replay.map { replay in
-            ReplayRunner(source: replay.source, options: replay.options, store: store,
+            ReplayRunner(source: replay.source, options: replay.options, pipeline: pipeline,
                          clients: { broadcaster.subscribers }, logger: logger)
         }
         ReplayAPI(runner: replay).register(on: router)
-        ServerMetrics(hub: hub, engine: socketIO.engine, simulation: simulation, replay: replay,
+        ServerMetrics(pipeline: pipeline, engine: socketIO.engine, simulation: simulation, replay: replay,
                       connections: connections).register(on: router)
         // Say what is simulated once the server listens (not before: a server that cannot bind simulates nothing).
         var listen = configuration.listen
@@ -170,8 +172,7 @@ public struct ServeApplication: Sendable {
         }
         let app = HTTPApplication.make(router: router, engines: [socketIO.engine], connections: connections,
                                        listen: listen, logger: logger)
-        self.hub = hub
-        self.store = store
+        self.pipeline = pipeline
         self.simulation = simulation
         self.replay = replay
         self.socketIO = socketIO

@@ -12,7 +12,7 @@ struct JournalOptions: ParsableArguments {
             so after a kill -9 the journal holds every event any client received.
             """
     ))
-    var durability: EventHub.Durability = .async
+    var durability: Durability = .async
 
     @Option(help: """
         How far the journal may fall behind (e.g. 64MiB) before emits and REST writes are answered 503 with \
@@ -34,4 +34,4 @@ struct JournalOptions: ParsableArguments {
     }
 }
 
-extension EventHub.Durability: ExpressibleByArgument {}
+extension Durability: ExpressibleByArgument {}

@@ -13,7 +13,7 @@ struct SocketIOClientTests {
 
     static func emit(_ application: ServeApplication, _ range: Range<Int>) throws {
         for index in range {
-            try application.hub.emit(name: "order:created", payload: Self.payload(index))
+            try application.pipeline.emit(name: "order:created", payload: Self.payload(index))
         }
     }
 

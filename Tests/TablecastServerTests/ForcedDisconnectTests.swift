@@ -16,7 +16,7 @@ struct ForcedDisconnectTests {
             let engine = application.socketIO.engine
             #expect(engine.broadcaster?.subscribers == 4)
             #expect(engine.forceDisconnect(count: 2, mode: .transport) == 2)
-            try application.hub.emit(name: "order:created", payload: Array(#"{"id":1}"#.utf8))
+            try application.pipeline.emit(name: "order:created", payload: Array(#"{"id":1}"#.utf8))
             var closed = 0
             var delivered = 0
             for socket in sockets {
@@ -47,13 +47,13 @@ struct ForcedDisconnectTests {
             // The subscription ended before the DISCONNECT was written.
             #expect(try await Self.health(port: port).contains(#""clients":0,"#))
             #expect(engine.sessionCount == 1)
-            try application.hub.emit(name: "order:created", payload: Array(#"{"id":1}"#.utf8))
+            try application.pipeline.emit(name: "order:created", payload: Array(#"{"id":1}"#.utf8))
             // The same Engine.IO session answers a new CONNECT; the event emitted while out of the namespace is not
             // delivered, before or after it.
             try await socket.send("40/events,")
             let rejoined = try await socket.receive(1)
             #expect(rejoined.first?.hasPrefix(#"40/events,{"sid":""#) == true)
-            try application.hub.emit(name: "order:created", payload: Array(#"{"id":2}"#.utf8))
+            try application.pipeline.emit(name: "order:created", payload: Array(#"{"id":2}"#.utf8))
             #expect(try await socket.receive(1) == [#"42/events,["order:created",{"id":2}]"#])
             #expect(engine.sessionCount == 1)
             await socket.close()

@@ -20,7 +20,7 @@ struct ServeIntegrationTests {
             let connected = try await socket.receive(1)
             #expect(connected.first?.hasPrefix(#"40/events,{"sid":""#) == true)
             for (index, payload) in payloads.enumerated() {
-                let seq = try application.hub.emit(name: index % 2 == 0 ? "order:created" : "menu.updated",
+                let seq = try application.pipeline.emit(name: index % 2 == 0 ? "order:created" : "menu.updated",
                                                    payload: Array(payload.utf8)).seq
                 #expect(seq == Int64(index + 1))
             }
@@ -55,8 +55,8 @@ struct ServeIntegrationTests {
             #expect(post.status == 200 && post.body == "ok")
             let connected = try await TestHTTP.request("GET", port: port, path: base)
             #expect(connected.body.hasPrefix(#"40/events,{"sid":""#))
-            try application.hub.emit(name: "table:activated", payload: Array(#"{"tableNumber":7}"#.utf8))
-            try application.hub.emit(name: "table:activated", payload: Array(#"{"tableNumber":8}"#.utf8))
+            try application.pipeline.emit(name: "table:activated", payload: Array(#"{"tableNumber":7}"#.utf8))
+            try application.pipeline.emit(name: "table:activated", payload: Array(#"{"tableNumber":8}"#.utf8))
             var body = ""
             while body.components(separatedBy: "\u{1e}").count < 2 {
                 let poll = try await TestHTTP.request("GET", port: port, path: base)
@@ -98,7 +98,7 @@ struct ServeIntegrationTests {
             // The server closes the bad connection: its stream ends without further text frames.
             let afterGarbage = try await bad.receive(1)
             #expect(afterGarbage.isEmpty)
-            try application.hub.emit(name: "newMessage", payload: Array("{}".utf8))
+            try application.pipeline.emit(name: "newMessage", payload: Array("{}".utf8))
             let delivered = try await good.receive(1)
             #expect(delivered == [#"42/events,["newMessage",{}]"#])
             await good.close()

@@ -75,7 +75,7 @@ final class JournalFixture: Sendable {
         self.name = name
     }
 
-    /// An `order:created` event as `EventHub.emit` builds it, without reading the clocks.
+    /// An `order:created` event as the emission core builds it, without reading the clocks.
     static func event(seq: Int64) -> JournalEvent {
         JournalEvent(
             seq: seq,

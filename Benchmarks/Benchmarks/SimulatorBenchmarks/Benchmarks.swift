@@ -8,7 +8,7 @@ private let eventsPerIteration = 1000
 
 let benchmarks: @Sendable () -> Void = {
     // One operation is one synthesized event: the engine runs the next intents through a `LocalSink` (the command
-    // checked, the event applied to the restaurant state) and each event's payload is encoded, as `EventHub` would
+    // checked, the event applied to the restaurant state) and each event's payload is encoded, as the emission pipeline would
     // receive it; no journal, no clients. The engine and its restaurant persist across the iterations of a run, so
     // the figures include a state that grows as it does in a long simulation.
     Benchmark.defaultConfiguration = .init(

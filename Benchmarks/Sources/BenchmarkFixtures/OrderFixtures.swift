@@ -10,7 +10,7 @@ public enum OrderFixtures {
         + #""totalPrice":3850,"createdAt":"2026-11-26T12:00:00.000Z","updatedAt":"2026-11-26T12:00:00.000Z","#
         + #""servedAt":null,"completedAt":null,"cancelledAt":null}"#
 
-    /// ``orderJSON`` as bytes, as `EventHub.emit` receives a payload.
+    /// ``orderJSON`` as bytes, as the emission pipeline receives a payload.
     public static let orderPayload: [UInt8] = Array(Self.orderJSON.utf8)
 
     /// The namespace every contract event is emitted on.

@@ -5,7 +5,7 @@ import Restaurant
 /// The engine never holds the state. Each intent becomes a command that the sink runs against the state as it is at
 /// that moment (in `serve`, REST users change it too), so an intent always resolves against the truth. `LocalSink`
 /// owns a state for tests and `simulate`; the server's sink runs the command under the store's lock and emits
-/// through `EventHub`.
+/// through the server's emission pipeline.
 public protocol CommandSink {
     /// Runs the command on the current state; on success the events are applied and emitted, in order. Nothing
     /// changes on failure.

@@ -1,6 +1,7 @@
 import CoreMetrics
 import Hummingbird
 import Journal
+import Restaurant
 import NIOCore
 import Prometheus
 import Simulator
@@ -17,7 +18,7 @@ import Synchronization
 final class ServerMetrics: Sendable {
     private let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
-    private let hub: EventHub
+    private let pipeline: EmissionPipeline
     private let engine: EngineServer
     private let simulation: SimulationRunner?
     private let replay: ReplayRunner?
@@ -29,10 +30,10 @@ final class ServerMetrics: Sendable {
         var gauges: [String: CoreMetrics.Gauge] = [:]
     }
 
-    init(hub: EventHub, engine: EngineServer, simulation: SimulationRunner?, replay: ReplayRunner?,
+    init(pipeline: EmissionPipeline, engine: EngineServer, simulation: SimulationRunner?, replay: ReplayRunner?,
          connections: ConnectionRegistry? = nil) {
         self.factory = PrometheusMetricsFactory(registry: self.registry)
-        self.hub = hub
+        self.pipeline = pipeline
         self.engine = engine
         self.simulation = simulation
         self.replay = replay
@@ -55,7 +56,8 @@ final class ServerMetrics: Sendable {
                        Double(counts.subscribed[transport] ?? 0))
             self.gauge("tablecast_engineio_sessions", ["transport": name], Double(counts.sessions[transport] ?? 0))
         }
-        for (name, count) in self.hub.emittedByName {
+        let snapshot = self.pipeline.snapshot
+        for (name, count) in snapshot.emittedByName {
             self.counter("tablecast_events_emitted_total", ["name": name], count)
         }
         if let statistics = self.engine.broadcaster?.statistics {
@@ -69,14 +71,14 @@ final class ServerMetrics: Sendable {
             self.counter("tablecast_connections_accepted_total", [:], totals.accepted)
             self.counter("tablecast_connections_refused_total", [:], totals.refused)
         }
-        let journal = self.hub.journal.statistics
+        let journal = self.pipeline.journal.statistics
         self.gauge("tablecast_journal_backlog_events", [:], Double(journal.backlog))
-        self.gauge("tablecast_journal_backlog_bytes", [:], Double(self.hub.journal.backlogBytes))
+        self.gauge("tablecast_journal_backlog_bytes", [:], Double(self.pipeline.journal.backlogBytes))
         self.counter("tablecast_journal_committed_events_total", [:], journal.committed)
         self.counter("tablecast_journal_lost_events_total", [:], journal.lost)
         self.gauge("tablecast_journal_last_commit_seconds", [:], Double(journal.lastCommitNanos) / 1e9)
         self.gauge("tablecast_journal_failed", [:], journal.failure == nil ? 0 : 1)
-        for (kind, count) in self.hub.faultStatus.injected {
+        for (kind, count) in snapshot.faultsInjected {
             self.counter("tablecast_faults_injected_total", ["kind": kind.rawValue], count)
         }
         if let simulation = self.simulation {

@@ -147,14 +147,14 @@ public enum Recorder {
                             writer = try JournalWriter(
                                 path: options.journalPath,
                                 run: RunDescriptor(source: "record", tablecastVersion: tablecastVersion,
-                                                   metaJSON: Self.metadata(options), startedAtMillis: EventHub.wallClockMillis())
+                                                   metaJSON: Self.metadata(options), startedAtMillis: EmissionClock.wallMillis())
                             )
                             summary.runID = writer!.runID
                             logger.info("recording", metadata: ["url": "\(options.url)", "sid": "\(sid)",
                                                                  "transport": "\(transport.rawValue)",
                                                                  "run": "\(summary.runID)"])
                         } else if var ended = gap {
-                            ended.toWallMillis = EventHub.wallClockMillis()
+                            ended.toWallMillis = EmissionClock.wallMillis()
                             try Self.journal(ended, afterSeq: seq, into: writer!)
                             summary.gaps.append(ended)
                             gap = nil
@@ -199,7 +199,7 @@ public enum Recorder {
                     }
                 }
                 if var open = gap, let journal = writer {
-                    open.toWallMillis = EventHub.wallClockMillis()
+                    open.toWallMillis = EmissionClock.wallMillis()
                     open.reason += " (not reconnected before the recording stopped)"
                     try Self.journal(open, afterSeq: seq, into: journal)
                     summary.gaps.append(open)

@@ -5,11 +5,11 @@ import ServiceLifecycle
 import Simulator
 import Synchronization
 
-/// Replays a journal run to the server's clients with its original spacing: the `replay` side of `EventHub`.
+/// Replays a journal run to the server's clients with its original spacing: a source of the ``EmissionPipeline``.
 ///
 /// The `n`-th event is due `(mono(n) - mono(anchor)) / speed` after the anchor, the moment the replay started,
 /// resumed, sought or changed speed, so that sleeping late never drifts. Each event goes out with its recorded name,
-/// payload bytes and fault mark (`RestaurantStore.replay`), and the REST state follows: it is the projection of the
+/// payload bytes and fault mark (``EmissionPipeline/replay(_:sends:)``), and the REST state follows: it is the projection of the
 /// source run up to the replay's position. A filter hides events from the clients, not from that state. The run's
 /// faults that are not events (disconnects, delays) are performed again where they struck.
 ///
@@ -99,7 +99,7 @@ public final class ReplayRunner: Service, Sendable {
     public static let snapshotInterval: Int64 = 20_000
 
     public let source: ReplaySource
-    private let store: RestaurantStore
+    private let pipeline: EmissionPipeline
     private let clients: @Sendable () -> Int
     private let logger: Logger
     private let control: Mutex<Control>
@@ -136,10 +136,10 @@ public final class ReplayRunner: Service, Sendable {
 
     /// - Parameters:
     ///   - clients: how many clients are connected, for `waitForClients`.
-    public init(source: ReplaySource, options: Options, store: RestaurantStore, clients: @escaping @Sendable () -> Int,
+    public init(source: ReplaySource, options: Options, pipeline: EmissionPipeline, clients: @escaping @Sendable () -> Int,
                 logger: Logger) {
         self.source = source
-        self.store = store
+        self.pipeline = pipeline
         self.clients = clients
         self.logger = logger
         self.control = Mutex(
@@ -256,7 +256,7 @@ public final class ReplayRunner: Service, Sendable {
                 }
                 next = last.seq + 1
             }
-            self.store.restore(state)
+            self.pipeline.restore(state)
             page = []
             pageIndex = 0
             faultIndex = self.source.faults.firstIndex { $0.afterSeq >= target - 1 } ?? self.source.faults.count
@@ -347,18 +347,12 @@ public final class ReplayRunner: Service, Sendable {
                 continue
             }
 
-            if self.store.hub.journalIsBehind {
-                try await Pacing.waitWhileJournalBehind(self.store.hub, clock: clock, logger: self.logger)
+            if self.pipeline.journalIsBehind {
+                try await Pacing.waitWhileJournalBehind(self.pipeline, clock: clock, logger: self.logger)
             }
             try self.performFaults(upTo: event.seq - 1, from: &faultIndex)
             let admitted = self.control.withLock { $0.filter.admits(event.name) }
-            if admitted {
-                _ = try self.store.replay(name: event.name, payload: event.payload, detail: event.detail,
-                                          fault: event.fault)
-            } else {
-                self.store.project(seq: event.seq, name: event.name, payload: event.payload, detail: event.detail,
-                                   fault: event.fault)
-            }
+            try self.pipeline.replay(event, sends: admitted)
             pageIndex += 1
             self.control.withLock { control in
                 control.cursor = event.seq + 1
@@ -375,7 +369,7 @@ public final class ReplayRunner: Service, Sendable {
             if (event.seq - self.source.span.firstSeq + 1) % Self.snapshotInterval == 0,
                 !snapshots.contains(where: { $0.seq == event.seq })
             {
-                snapshots.append(Snapshot(seq: event.seq, state: self.store.snapshot))
+                snapshots.append(Snapshot(seq: event.seq, state: self.pipeline.snapshot.state))
                 snapshots.sort { $0.seq < $1.seq }
             }
         }
@@ -394,8 +388,8 @@ public final class ReplayRunner: Service, Sendable {
                                     metadata: ["kind": "\(recorded.kind)", "spec": "\(recorded.spec)"])
                 continue
             }
-            do throws(EventHub.FaultFailure) {
-                _ = try self.store.hub.inject(fault)
+            do throws(EmissionPipeline.FaultFailure) {
+                _ = try self.pipeline.inject(fault)
             } catch {
                 if case .journal(let journalError) = error {
                     throw journalError

@@ -37,7 +37,7 @@ public enum OfflineSimulation {
         if let rate {
             scenario.pacing = .rate(.constant(rate))
         }
-        let origin = start ?? Timestamp(millisecondsSince1970: EventHub.wallClockMillis())
+        let origin = start ?? Timestamp(millisecondsSince1970: EmissionClock.wallMillis())
         return try Self.run(scenario: scenario, duration: duration, maxEvents: maxEvents, path: path, start: origin,
                             progress: progress)
     }

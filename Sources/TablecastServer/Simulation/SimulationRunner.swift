@@ -6,7 +6,7 @@ import Synchronization
 
 /// Drives a scenario in real time against the live restaurant: the `serve` side of the simulator.
 ///
-/// Each intent of the engine is performed through the ``RestaurantStore`` at its due time. With a time scale, an
+/// Each intent of the engine is performed through the ``EmissionPipeline`` at its due time. With a time scale, an
 /// intent at model time `t` is due `t / timeScale` after the start; with a target rate, the `n`-th event is due when
 /// the rate's schedule has supplied `n` events (`n / rate` for a constant rate), whatever the model says (the model's
 /// time then runs as fast as the rate needs).
@@ -66,10 +66,10 @@ public final class SimulationRunner: Service, Sendable {
 
 
     private let control: Mutex<Control>
-    private let store: RestaurantStore
+    private let pipeline: EmissionPipeline
     private let logger: Logger
 
-    public init(scenario: Scenario, store: RestaurantStore, logger: Logger) {
+    public init(scenario: Scenario, pipeline: EmissionPipeline, logger: Logger) {
         let timeScale: Double
         let rate: RateSchedule?
         switch scenario.pacing {
@@ -82,7 +82,7 @@ public final class SimulationRunner: Service, Sendable {
         }
         self.control = Mutex(Control(engine: SimulationEngine(scenario: scenario), scenario: scenario,
                                      timeScale: timeScale, rate: rate))
-        self.store = store
+        self.pipeline = pipeline
         self.logger = logger
     }
 
@@ -110,7 +110,7 @@ public final class SimulationRunner: Service, Sendable {
 
     private func loop() async throws {
         let clock = ContinuousClock()
-        var sink = StoreSink(store: self.store)
+        var sink = PipelineSink(pipeline: self.pipeline)
         self.control.withLock { $0.startedAt = clock.now }
         while !Task.isCancelled {
             let due: ContinuousClock.Instant? = self.control.withLock { control in
@@ -134,11 +134,11 @@ public final class SimulationRunner: Service, Sendable {
             }
             guard try await Pacing.wait(until: due, clock: clock) else { continue }
             // A journal past its backlog bound holds the simulation back (it catches up on its schedule after).
-            if self.store.hub.journalIsBehind {
-                try await Pacing.waitWhileJournalBehind(self.store.hub, clock: clock, logger: self.logger)
+            if self.pipeline.journalIsBehind {
+                try await Pacing.waitWhileJournalBehind(self.pipeline, clock: clock, logger: self.logger)
                 continue
             }
-            let wallMillis = EventHub.wallClockMillis()
+            let wallMillis = EmissionClock.wallMillis()
             self.control.withLock { control in
                 let events = control.engine.step(at: Timestamp(millisecondsSince1970: wallMillis), sink: &sink)
                 control.events += events.count

@@ -2,22 +2,22 @@ import Restaurant
 import Simulator
 
 /// The simulator's way into the live restaurant: every synthesized command goes through the store, so the same
-/// lifecycle rules and the same ``EventHub`` serve simulated traffic and REST calls alike.
-struct StoreSink: CommandSink {
-    let store: RestaurantStore
+/// lifecycle rules and the same ``EmissionPipeline`` serve simulated traffic and REST calls alike.
+struct PipelineSink: CommandSink {
+    let pipeline: EmissionPipeline
     /// A failure that is not the command's: the journal refused an event. The runner stops on it.
-    private(set) var failure: RestaurantStore.Failure?
+    private(set) var failure: EmissionPipeline.Failure?
 
-    init(store: RestaurantStore) {
-        self.store = store
+    init(pipeline: EmissionPipeline) {
+        self.pipeline = pipeline
     }
 
     mutating func perform(
         _ command: (borrowing RestaurantState) throws(CommandError) -> [RestaurantEvent]
     ) -> Result<[RestaurantEvent], CommandError> {
-        do throws(RestaurantStore.Failure) {
+        do throws(EmissionPipeline.Failure) {
             // The runner admitted the whole step: its commands are not refused one by one.
-            return .success(try self.store.perform(admitted: true, command))
+            return .success(try self.pipeline.perform(admitted: true, command).map(\.event))
         } catch {
             switch error {
             case .command(let refused):
@@ -32,8 +32,8 @@ struct StoreSink: CommandSink {
     }
 
     mutating func inject(_ fault: Fault) {
-        do throws(EventHub.FaultFailure) {
-            _ = try self.store.hub.inject(fault)
+        do throws(EmissionPipeline.FaultFailure) {
+            _ = try self.pipeline.inject(fault)
         } catch {
             switch error {
             case .refused:
@@ -41,6 +41,8 @@ struct StoreSink: CommandSink {
                 break
             case .journal(let journalError):
                 self.failure = .journal(journalError)
+            case .backpressure:
+                preconditionFailure("an admitted fault is not refused for backpressure")
             }
         }
     }
