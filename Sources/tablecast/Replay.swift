@@ -78,6 +78,7 @@ struct Replay: AsyncParsableCommand {
             var configuration = ServeApplication.Configuration(listen: try self.server.listen(logger: logger),
                                                                journalPath: self.journal, restaurant: source.restaurant)
             configuration.controlToken = self.server.resolvedControlToken
+            configuration.fanoutSlice = self.server.fanoutSlice
             self.journalOptions.apply(to: &configuration)
             configuration.replay = (
                 source,

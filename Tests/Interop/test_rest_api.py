@@ -57,14 +57,22 @@ MARIA = 3
 
 
 class EventRecorder:
-    """A python-socketio client on `/events` that records every (name, payload) in order."""
+    """A python-socketio client on `/events` that records every (name, payload) in arrival order.
+
+    An `AsyncClient` on an event loop of its own: the synchronous `socketio.Client` runs each message's handler in a
+    new thread, so two events of one WebSocket read could be recorded in either order."""
 
     def __init__(self, url: str):
+        import asyncio
+
         self.url = url
         self.events: List[Tuple[str, Any]] = []
         self.cursor = 0  # events before it were consumed by `expect`
         self._cond = threading.Condition()
-        self.client = socketio.Client(reconnection=False)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="event-recorder", daemon=True)
+        self._thread.start()
+        self.client = socketio.AsyncClient(reconnection=False)
 
         @self.client.on("*", namespace=NAMESPACE)
         def on_any(event, *args):  # noqa: ANN001
@@ -72,8 +80,13 @@ class EventRecorder:
                 self.events.append((event, args[0] if len(args) == 1 else list(args)))
                 self._cond.notify_all()
 
-        self.client.connect(url, namespaces=[NAMESPACE], transports=["websocket"], wait_timeout=30)
+        self._call(self.client.connect(url, namespaces=[NAMESPACE], transports=["websocket"], wait_timeout=30))
         wait_for_clients(url, 1)
+
+    def _call(self, coroutine, timeout: float = 30.0):  # noqa: ANN001
+        import asyncio
+
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
 
     def count(self) -> int:
         with self._cond:
@@ -109,9 +122,12 @@ class EventRecorder:
 
     def close(self) -> None:
         try:
-            self.client.disconnect()
+            self._call(self.client.disconnect(), timeout=10)
         except Exception:  # noqa: BLE001 - teardown must not mask the test's own failure
             pass
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(5)
 
 
 class Api:

@@ -3,7 +3,6 @@ import Logging
 import Restaurant
 import ServiceLifecycle
 import Simulator
-import Synchronization
 
 /// Replays a journal run to the server's clients with its original spacing: a source of the ``EmissionPipeline``.
 ///
@@ -52,14 +51,8 @@ public final class ReplayRunner: Service, Sendable {
         }
     }
 
-    public enum State: String, Sendable {
-        /// Holding the start until enough clients are connected.
-        case waiting
-        case playing
-        case paused
-        /// Past the last event (the server keeps serving; a seek starts it again).
-        case finished
-    }
+    /// What the replay is doing: waiting for clients, playing, paused or finished.
+    public typealias State = RunState
 
     public struct Options: Sendable {
         public var speed: Speed
@@ -99,62 +92,49 @@ public final class ReplayRunner: Service, Sendable {
     public static let snapshotInterval: Int64 = 20_000
 
     public let source: ReplaySource
+    private let options: Options
     private let pipeline: EmissionPipeline
-    private let clients: @Sendable () -> Int
     private let logger: Logger
-    private let control: Mutex<Control>
+    private let runner: PacedRunner<ReplayPlayback>
 
-    private struct Control {
-        var state: State
+    /// What the control API reads and changes while the replay runs, under the runner's lock.
+    struct Progress: Sendable {
         var speed: Speed
-        var filter: EventFilter
         var loop: Bool
-        var waitForClients: Int
-        /// The next source seq to consider.
-        var cursor: Int64
+        /// The source `seq` of the last event replayed (sent or filtered out), and its original time.
         var lastSeq: Int64?
         var lastWallMillis: Int64?
         var sent = 0
         var loops = 0
         var anchor: Anchor?
-        /// Events to send at once while paused.
-        var steps = 0
-        /// A seek asked for and not yet done.
-        var seek: ReplaySource.Position?
     }
 
-    private struct Anchor {
+    /// The point due times are measured from: an event's original time and the moment it was due.
+    struct Anchor: Sendable {
         var wall: ContinuousClock.Instant
         var monoNanos: Int64
     }
 
-    /// The state before a source seq: `seq` is the last source event applied.
-    private struct Snapshot {
-        var seq: Int64
-        var state: RestaurantState
-    }
-
     /// - Parameters:
     ///   - clients: how many clients are connected, for `waitForClients`.
-    public init(source: ReplaySource, options: Options, pipeline: EmissionPipeline, clients: @escaping @Sendable () -> Int,
-                logger: Logger) {
+    public init(source: ReplaySource, options: Options, pipeline: EmissionPipeline,
+                clients: @escaping @Sendable () -> Int, logger: Logger) {
         self.source = source
+        self.options = options
         self.pipeline = pipeline
-        self.clients = clients
         self.logger = logger
-        self.control = Mutex(
-            Control(state: options.waitForClients > 0 ? .waiting : .playing, speed: options.speed,
-                    filter: options.filter, loop: options.loop, waitForClients: options.waitForClients,
-                    cursor: source.fromSeq)
-        )
+        self.runner = PacedRunner(shared: Progress(speed: options.speed, loop: options.loop),
+                                  waitForClients: options.waitForClients, pipeline: pipeline, clients: clients,
+                                  logger: logger)
     }
 
     public var status: Status {
-        self.control.withLock { control in
-            let position = control.lastSeq ?? (self.source.fromSeq - 1)
-            return Status(state: control.state, speed: control.speed, seq: control.lastSeq,
-                          wallMillis: control.lastWallMillis, eventsLeft: max(0, self.source.toSeq - position),
-                          sent: control.sent, loops: control.loops)
+        self.runner.read { control in
+            let progress = control.shared
+            let position = progress.lastSeq ?? (self.source.fromSeq - 1)
+            return Status(state: control.state, speed: progress.speed, seq: progress.lastSeq,
+                          wallMillis: progress.lastWallMillis, eventsLeft: max(0, self.source.toSeq - position),
+                          sent: progress.sent, loops: progress.loops)
         }
     }
 
@@ -169,82 +149,122 @@ public final class ReplayRunner: Service, Sendable {
 
     /// Pauses or resumes; resuming re-anchors the timing at the next event.
     public func setPaused(_ paused: Bool) {
-        self.control.withLock { control in
-            switch (control.state, paused) {
-            case (.playing, true), (.waiting, true):
-                control.state = .paused
-            case (.paused, false):
-                control.state = .playing
-                control.anchor = nil
-            default:
-                break
-            }
-        }
+        self.runner.setPaused(paused)
     }
 
     /// Pauses and sends the next `count` events at once.
     public func step(_ count: Int) {
-        self.control.withLock { control in
-            if control.state != .finished {
-                control.state = .paused
-            }
-            control.steps += count
-        }
+        self.runner.step(count)
     }
 
     /// Moves to a position: the next event sent is the first at or after it, and the REST state becomes the
     /// projection of the source before it.
     public func seek(to position: ReplaySource.Position) {
-        self.control.withLock { $0.seek = position }
+        self.runner.seek(to: position)
     }
 
     /// Whether a seek or steps asked for are still to be done.
-    public var isBusy: Bool {
-        self.control.withLock { $0.seek != nil || ($0.steps > 0 && $0.state != .finished) }
-    }
+    public var isBusy: Bool { self.runner.isBusy }
 
     /// Waits (up to `timeout`) until the seeks and steps asked for are done, so that an answer shows their effect.
     public func settle(timeout: Duration = .seconds(5)) async {
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        while self.isBusy, clock.now < deadline {
-            try? await clock.sleep(for: .milliseconds(2))
-        }
+        await self.runner.settle(timeout: timeout)
     }
 
     public func setSpeed(_ speed: Speed) {
-        self.control.withLock { control in
-            control.speed = speed
-            control.anchor = nil
-        }
+        self.runner.change { $0.speed = speed }
     }
 
     // MARK: Running
 
     public func run() async throws {
+        // The journal is read on a thread of its own, never on the cooperative pool.
+        let reader = try await JournalReadThread(path: self.source.path)
+        let playback = ReplayPlayback(source: self.source, filter: self.options.filter, reader: reader,
+                                      pipeline: self.pipeline, logger: self.logger)
         do {
-            try await cancelWhenGracefulShutdown {
-                try await self.loop()
-            }
-        } catch is CancellationError {
-            // Graceful shutdown cancels the loop between two events: a normal end.
+            try await self.runner.run(playback)
+        } catch {
+            await reader.close()
+            throw error
         }
+        await reader.close()
+    }
+}
+
+/// A replay as a paced source: the journal run's events, read page by page, sent with their original spacing.
+///
+/// The n-th event is due `(mono(n) - mono(anchor)) / speed` after the anchor, the moment the replay started, resumed,
+/// sought or changed speed. A filter hides events from the clients, not from the projection. The run's faults that
+/// are not events (disconnects, delays) are performed again where they struck. Seeking rebuilds the projection from
+/// the nearest snapshot before the target (one every ``ReplayRunner/snapshotInterval`` source events, taken on the
+/// way), or from the start, applying the events in between without sending them.
+struct ReplayPlayback: PacedSource {
+    typealias Shared = ReplayRunner.Progress
+    typealias Position = ReplaySource.Position
+    typealias Item = JournalEvent
+
+    /// The state before a source seq: `seq` is the last source event applied.
+    private struct Snapshot {
+        var seq: Int64
+        var state: RestaurantState
     }
 
-    private func loop() async throws {
-        let clock = ContinuousClock()
-        // The reader is this task's alone: SQLite connections are used by one thread at a time.
-        let reader = try JournalReader(path: self.source.path)
-        let runID = self.source.run.id
-        var snapshots = [Snapshot(seq: self.source.span.firstSeq - 1,
-                                  state: RestaurantState(definition: self.source.restaurant))]
-        var page: [JournalEvent] = []
-        var pageIndex = 0
-        var faultIndex = 0
+    let source: ReplaySource
+    let filter: EventFilter
+    let reader: JournalReadThread
+    let pipeline: EmissionPipeline
+    let logger: Logger
+    private var snapshots: [Snapshot]
+    private var page: [JournalEvent] = []
+    private var pageIndex = 0
+    private var faultIndex = 0
+    /// The next source seq to consider.
+    private var cursor: Int64
+    private var lastSeq: Int64?
+    private var lastWallMillis: Int64?
 
-        /// Rebuilds the state as of just before `target` and moves the cursor there.
-        func move(to target: Int64) throws {
-            let snapshot = snapshots.last { $0.seq < target } ?? snapshots[0]
+    init(source: ReplaySource, filter: EventFilter, reader: JournalReadThread, pipeline: EmissionPipeline,
+         logger: Logger) {
+        self.source = source
+        self.filter = filter
+        self.reader = reader
+        self.pipeline = pipeline
+        self.logger = logger
+        self.snapshots = [Snapshot(seq: source.span.firstSeq - 1, state: RestaurantState(definition: source.restaurant))]
+        self.cursor = source.fromSeq
+    }
+
+    func adopt(_ progress: inout Shared) {}
+
+    mutating func seek(to position: Position?) async throws {
+        let runID = self.source.run.id
+        let source = self.source
+        let target: Int64
+        switch position {
+        case nil:
+            target = source.fromSeq
+        case .seq(let seq)?:
+            target = seq
+        case .wallMillis(let millis)?:
+            target = try await self.reader.read { reader in
+                try reader.firstSeq(runID: runID, atOrAfterWallMillis: millis) ?? source.toSeq + 1
+            }
+        case .offset(let seconds)?:
+            let millis = ReplaySource.Position.wallMillis(offset: seconds, after: source.span.firstWallMillis)
+            target = try await self.reader.read { reader in
+                try reader.firstSeq(runID: runID, atOrAfterWallMillis: millis) ?? source.toSeq + 1
+            }
+        }
+        try await self.move(to: min(max(target, source.fromSeq), source.toSeq + 1))
+    }
+
+    /// Rebuilds the projection as of just before `target` (on the reader's thread) and moves the cursor there.
+    private mutating func move(to target: Int64) async throws {
+        let runID = self.source.run.id
+        let fromSeq = self.source.fromSeq
+        let snapshot = self.snapshots.last { $0.seq < target } ?? self.snapshots[0]
+        let (state, previous) = try await self.reader.read { reader -> (RestaurantState, JournalEvent?) in
             var state = snapshot.state
             var next = snapshot.seq + 1
             while next < target {
@@ -256,131 +276,92 @@ public final class ReplayRunner: Service, Sendable {
                 }
                 next = last.seq + 1
             }
-            self.pipeline.restore(state)
-            page = []
-            pageIndex = 0
-            faultIndex = self.source.faults.firstIndex { $0.afterSeq >= target - 1 } ?? self.source.faults.count
-            let previous = target > self.source.fromSeq
-                ? try reader.events(runID: runID, fromSeq: target - 1, limit: 1).first : nil
-            self.control.withLock { control in
-                control.cursor = target
-                control.anchor = nil
-                control.lastSeq = previous?.seq
-                control.lastWallMillis = previous?.wallMillis
+            let previous = target > fromSeq ? try reader.events(runID: runID, fromSeq: target - 1, limit: 1).first : nil
+            return (state, previous)
+        }
+        self.pipeline.restore(state)
+        self.page = []
+        self.pageIndex = 0
+        self.faultIndex = self.source.faults.firstIndex { $0.afterSeq >= target - 1 } ?? self.source.faults.count
+        self.cursor = target
+        self.lastSeq = previous?.seq
+        self.lastWallMillis = previous?.wallMillis
+    }
+
+    func sought(_ progress: inout Shared) {
+        progress.lastSeq = self.lastSeq
+        progress.lastWallMillis = self.lastWallMillis
+    }
+
+    mutating func next() async throws -> JournalEvent? {
+        if self.pageIndex == self.page.count {
+            let runID = self.source.run.id
+            let (cursor, toSeq) = (self.cursor, self.source.toSeq)
+            self.page = cursor <= toSeq
+                ? try await self.reader.read { reader in
+                    try reader.events(runID: runID, fromSeq: cursor, limit: 2000).filter { $0.seq <= toSeq }
+                }
+                : []
+            self.pageIndex = 0
+            if self.page.isEmpty {
+                try self.performFaults(upTo: toSeq)
+                return nil
             }
         }
+        return self.page[self.pageIndex]
+    }
 
-        try move(to: self.source.fromSeq)
-        while !Task.isCancelled {
-            // A seek first: resolve it against this run, then rebuild the state.
-            if let seek = self.control.withLock({ $0.seek }) {
-                let target: Int64
-                switch seek {
-                case .seq(let seq):
-                    target = seq
-                case .wallMillis(let millis):
-                    target = try reader.firstSeq(runID: runID, atOrAfterWallMillis: millis) ?? self.source.toSeq + 1
-                case .offset(let seconds):
-                    let millis = ReplaySource.Position.wallMillis(offset: seconds,
-                                                                  after: self.source.span.firstWallMillis)
-                    target = try reader.firstSeq(runID: runID, atOrAfterWallMillis: millis) ?? self.source.toSeq + 1
-                }
-                try move(to: min(max(target, self.source.fromSeq), self.source.toSeq + 1))
-                self.control.withLock { control in
-                    if control.state == .finished {
-                        control.state = .playing
-                    }
-                    if control.seek == seek {
-                        control.seek = nil
-                    }
-                }
-            }
+    func due(of event: JournalEvent, _ progress: inout Shared, now: ContinuousClock.Instant) -> Due {
+        guard case .factor(let factor) = progress.speed else { return .now }
+        let anchor = progress.anchor ?? ReplayRunner.Anchor(wall: now, monoNanos: event.monoNanos)
+        progress.anchor = anchor
+        let spacing = ReplayRunner.Speed.spacing(from: anchor.monoNanos, to: event.monoNanos, factor: factor)
+        return .at(anchor.wall + .nanoseconds(spacing))
+    }
 
-            // What to do now: wait, or the next event and when it is due.
-            let state = self.control.withLock { control -> (State, Bool) in
-                if control.state == .waiting, self.clients() >= control.waitForClients {
-                    control.state = .playing
-                    control.anchor = nil
-                }
-                return (control.state, control.steps > 0)
-            }
-            guard state.0 == .playing || state.1 else {
-                try await clock.sleep(for: .milliseconds(20))
-                continue
-            }
+    mutating func perform(_ event: JournalEvent) async throws -> Bool {
+        try self.performFaults(upTo: event.seq - 1)
+        let admitted = self.filter.admits(event.name)
+        try self.pipeline.replay(event, sends: admitted)
+        self.pageIndex += 1
+        self.cursor = event.seq + 1
+        self.lastSeq = event.seq
+        self.lastWallMillis = event.wallMillis
+        if (event.seq - self.source.span.firstSeq + 1) % ReplayRunner.snapshotInterval == 0,
+            !self.snapshots.contains(where: { $0.seq == event.seq })
+        {
+            self.snapshots.append(Snapshot(seq: event.seq, state: self.pipeline.snapshot.state))
+            self.snapshots.sort { $0.seq < $1.seq }
+        }
+        return admitted
+    }
 
-            if pageIndex == page.count {
-                let cursor = self.control.withLock { $0.cursor }
-                page = cursor <= self.source.toSeq
-                    ? try reader.events(runID: runID, fromSeq: cursor, limit: 2000).filter { $0.seq <= self.source.toSeq }
-                    : []
-                pageIndex = 0
-                if page.isEmpty {
-                    try self.performFaults(upTo: self.source.toSeq, from: &faultIndex)
-                    let loops = self.control.withLock { control -> Bool in
-                        control.loops += 1
-                        control.steps = 0
-                        if !control.loop {
-                            control.state = .finished
-                        }
-                        return control.loop
-                    }
-                    if loops {
-                        try move(to: self.source.fromSeq)
-                    } else {
-                        self.logger.info("replay finished", metadata: ["sent": "\(self.status.sent)"])
-                    }
-                    continue
-                }
-            }
-            let event = page[pageIndex]
-
-            // When it is due: now for a step or at full speed; otherwise at its original spacing from the anchor.
-            let due = self.control.withLock { control -> ContinuousClock.Instant? in
-                guard control.steps == 0, case .factor(let factor) = control.speed else { return nil }
-                let anchor = control.anchor ?? Anchor(wall: clock.now, monoNanos: event.monoNanos)
-                control.anchor = anchor
-                let spacing = Speed.spacing(from: anchor.monoNanos, to: event.monoNanos, factor: factor)
-                return anchor.wall + .nanoseconds(spacing)
-            }
-            if let due, !(try await Pacing.wait(until: due, clock: clock)) {
-                continue
-            }
-
-            if self.pipeline.journalIsBehind {
-                try await Pacing.waitWhileJournalBehind(self.pipeline, clock: clock, logger: self.logger)
-            }
-            try self.performFaults(upTo: event.seq - 1, from: &faultIndex)
-            let admitted = self.control.withLock { $0.filter.admits(event.name) }
-            try self.pipeline.replay(event, sends: admitted)
-            pageIndex += 1
-            self.control.withLock { control in
-                control.cursor = event.seq + 1
-                control.lastSeq = event.seq
-                control.lastWallMillis = event.wallMillis
-                if admitted {
-                    control.sent += 1
-                    if control.steps > 0 {
-                        control.steps -= 1
-                        control.anchor = nil
-                    }
-                }
-            }
-            if (event.seq - self.source.span.firstSeq + 1) % Self.snapshotInterval == 0,
-                !snapshots.contains(where: { $0.seq == event.seq })
-            {
-                snapshots.append(Snapshot(seq: event.seq, state: self.pipeline.snapshot.state))
-                snapshots.sort { $0.seq < $1.seq }
-            }
+    func performed(_ event: JournalEvent, counted: Bool, _ progress: inout Shared) {
+        progress.lastSeq = event.seq
+        progress.lastWallMillis = event.wallMillis
+        if counted {
+            progress.sent += 1
         }
     }
 
+    func ended(_ progress: inout Shared) -> Bool {
+        progress.loops += 1
+        if !progress.loop {
+            self.logger.info("replay finished", metadata: ["sent": "\(progress.sent)"])
+        }
+        return progress.loop
+    }
+
+    static func interrupt(_ progress: inout Shared, now: ContinuousClock.Instant) {
+        progress.anchor = nil
+    }
+
     /// Performs the recorded faults that struck after events up to `seq`.
-    private func performFaults(upTo seq: Int64, from index: inout Int) throws {
+    private mutating func performFaults(upTo seq: Int64) throws {
         let faults = self.source.faults
-        while index < faults.count, faults[index].afterSeq <= seq {
-            let recorded = faults[index]
-            index += 1
+        while self.faultIndex < faults.count, faults[self.faultIndex].afterSeq <= seq {
+            let recorded = faults[self.faultIndex]
+            self.faultIndex += 1
             // A recording's gap is not a fault to perform: the replay's timing already shows the silence.
             guard recorded.kind != "gap" else { continue }
             guard let fault = Fault(journalKind: recorded.kind, spec: recorded.spec) else {

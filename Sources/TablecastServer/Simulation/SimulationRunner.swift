@@ -2,7 +2,6 @@ import Logging
 import Restaurant
 import ServiceLifecycle
 import Simulator
-import Synchronization
 
 /// Drives a scenario in real time against the live restaurant: the `serve` side of the simulator.
 ///
@@ -27,10 +26,12 @@ public final class SimulationRunner: Service, Sendable {
         public var achievedRate: Double
     }
 
-    private struct Control {
-        var engine: SimulationEngine
+    /// What the control API reads and changes while the simulation runs, under the runner's lock.
+    struct Pace: Sendable {
         var scenario: Scenario
-        var paused = false
+        /// A new scenario's engine, for the runner to take before its next intent.
+        var newEngine: SimulationEngine?
+        var phase: String
         var timeScale: Double
         var rate: RateSchedule?
         /// Where the rate's schedule stood at the anchor: seconds and events into it, so that a pause or a pace
@@ -44,7 +45,7 @@ public final class SimulationRunner: Service, Sendable {
     }
 
     /// The point due times are measured from; reset when the pace changes.
-    private struct Anchor {
+    struct Anchor: Sendable {
         var wall: ContinuousClock.Instant
         var modelTime: Double
         var events: Int
@@ -65,9 +66,8 @@ public final class SimulationRunner: Service, Sendable {
     }
 
 
-    private let control: Mutex<Control>
-    private let pipeline: EmissionPipeline
-    private let logger: Logger
+    private let runner: PacedRunner<SimulationSource>
+    private let engine: SimulationEngine
 
     public init(scenario: Scenario, pipeline: EmissionPipeline, logger: Logger) {
         let timeScale: Double
@@ -80,113 +80,69 @@ public final class SimulationRunner: Service, Sendable {
             timeScale = 1
             rate = schedule
         }
-        self.control = Mutex(Control(engine: SimulationEngine(scenario: scenario), scenario: scenario,
-                                     timeScale: timeScale, rate: rate))
+        let engine = SimulationEngine(scenario: scenario)
+        self.engine = engine
+        self.runner = PacedRunner(
+            shared: Pace(scenario: scenario, phase: engine.phase.name, timeScale: timeScale, rate: rate),
+            waitForClients: 0, pipeline: pipeline, clients: { 0 }, logger: logger
+        )
         self.pipeline = pipeline
         self.logger = logger
     }
 
+    private let pipeline: EmissionPipeline
+    private let logger: Logger
+
     public var status: Status {
-        self.control.withLock { control in
+        self.runner.read { control in
+            let pace = control.shared
             let now = ContinuousClock.now
-            let seconds = control.startedAt.map { Self.seconds(since: $0, now: now) } ?? 0
-            let target = control.rate.map { $0.rate(at: Self.schedulePosition(control, now: now)) }
-            return Status(scenario: control.scenario.name, phase: control.engine.phase.name, paused: control.paused,
-                          timeScale: control.timeScale, targetRate: target?.rate, rateStage: target?.stage,
-                          events: control.events,
-                          achievedRate: seconds > 0 ? Double(control.events - control.eventsAtStart) / seconds : 0)
+            let seconds = pace.startedAt.map { Self.seconds(since: $0, now: now) } ?? 0
+            let target = pace.rate.map {
+                $0.rate(at: Self.schedulePosition(pace, paused: control.state != .playing, now: now))
+            }
+            return Status(scenario: pace.scenario.name, phase: pace.phase, paused: control.state == .paused,
+                          timeScale: pace.timeScale, targetRate: target?.rate, rateStage: target?.stage,
+                          events: pace.events,
+                          achievedRate: seconds > 0 ? Double(pace.events - pace.eventsAtStart) / seconds : 0)
         }
     }
 
     public func run() async throws {
+        self.runner.change { $0.startedAt = ContinuousClock.now }
         do {
-            try await cancelWhenGracefulShutdown {
-                try await self.loop()
-            }
-        } catch is CancellationError {
-            // Graceful shutdown cancels the loop between two intents: a normal end.
-        }
-    }
-
-    private func loop() async throws {
-        let clock = ContinuousClock()
-        var sink = PipelineSink(pipeline: self.pipeline)
-        self.control.withLock { $0.startedAt = clock.now }
-        while !Task.isCancelled {
-            let due: ContinuousClock.Instant? = self.control.withLock { control in
-                guard !control.paused, let next = control.engine.nextTime else { return nil }
-                let now = clock.now
-                let anchor = control.anchor ?? Anchor(wall: now, modelTime: next, events: control.events)
-                control.anchor = anchor
-                if let rate = control.rate {
-                    let offset = control.scheduleOffset
-                    let event = offset.events + Double(control.events - anchor.events)
-                    // A rate that ended at 0 emits nothing more: wait as when paused.
-                    guard let due = rate.time(ofEvent: event) else { return nil }
-                    return anchor.wall + Self.delay(seconds: due - offset.seconds)
-                }
-                return anchor.wall + Self.delay(seconds: (next - anchor.modelTime) / control.timeScale)
-            }
-            guard let due else {
-                // Paused or finished: check again soon; resuming re-anchors.
-                try await clock.sleep(for: .milliseconds(50))
-                continue
-            }
-            guard try await Pacing.wait(until: due, clock: clock) else { continue }
-            // A journal past its backlog bound holds the simulation back (it catches up on its schedule after).
-            if self.pipeline.journalIsBehind {
-                try await Pacing.waitWhileJournalBehind(self.pipeline, clock: clock, logger: self.logger)
-                continue
-            }
-            let wallMillis = EmissionClock.wallMillis()
-            self.control.withLock { control in
-                let events = control.engine.step(at: Timestamp(millisecondsSince1970: wallMillis), sink: &sink)
-                control.events += events.count
-            }
-            if let failure = sink.failure {
-                self.logger.error("simulation stopped: \(failure)")
-                return
-            }
+            try await self.runner.run(SimulationSource(engine: self.engine, pipeline: self.pipeline,
+                                                       logger: self.logger))
+        } catch is EmissionPipeline.Failure {
+            // The journal refused an event (logged): the simulation stops, the server goes on serving.
         }
     }
 
     /// Pauses or resumes; a resumed run re-anchors its pace at the moment it resumes.
     public func setPaused(_ paused: Bool) {
-        self.control.withLock { control in
-            guard control.paused != paused else { return }
-            if paused {
-                Self.holdSchedule(&control)
-            }
-            control.paused = paused
-            control.anchor = nil
-        }
+        self.runner.setPaused(paused)
     }
 
     /// Where the rate's schedule stands now, in seconds into it.
-    private static func schedulePosition(_ control: Control, now: ContinuousClock.Instant) -> Double {
-        guard let anchor = control.anchor, !control.paused, control.rate != nil else {
-            return control.scheduleOffset.seconds
+    private static func schedulePosition(_ pace: Pace, paused: Bool, now: ContinuousClock.Instant) -> Double {
+        guard let anchor = pace.anchor, !paused, pace.rate != nil else {
+            return pace.scheduleOffset.seconds
         }
-        return control.scheduleOffset.seconds + Self.seconds(since: anchor.wall, now: now)
-    }
-
-    /// Remembers how far into the rate's schedule the run got, before the anchor is dropped, so that the schedule
-    /// resumes there rather than from its start.
-    private static func holdSchedule(_ control: inout Control) {
-        guard let anchor = control.anchor, let rate = control.rate else { return }
-        let events = control.scheduleOffset.events + Double(control.events - anchor.events)
-        control.scheduleOffset = (rate.time(ofEvent: events) ?? control.scheduleOffset.seconds, events)
+        return pace.scheduleOffset.seconds + Self.seconds(since: anchor.wall, now: now)
     }
 
     /// Switches to another scenario from now on, with its own pace. The restaurant stays as it is (tables, menu,
     /// staff, open orders): the new engine takes over the occupied tables and sees their parties out, so no
     /// lifecycle breaks.
     public func switchScenario(_ scenario: Scenario) {
-        self.control.withLock { control in
-            control.engine = SimulationEngine(scenario: scenario)
-            control.scenario = scenario
-            Self.setPacing(scenario.pacing, &control)
+        let engine = SimulationEngine(scenario: scenario)
+        self.runner.change { pace in
+            pace.newEngine = engine
+            pace.scenario = scenario
+            pace.phase = engine.phase.name
+            Self.setPacing(scenario.pacing, &pace)
         }
+        self.runner.resumeIfFinished()
     }
 
     /// One line for the log: which scenario runs, at what pace.
@@ -200,23 +156,101 @@ public final class SimulationRunner: Service, Sendable {
 
     /// Changes the pace from now on, keeping every lifecycle as it is.
     public func setPace(_ pacing: Scenario.Pacing) {
-        self.control.withLock { control in
-            Self.setPacing(pacing, &control)
+        self.runner.change { pace in
+            Self.setPacing(pacing, &pace)
         }
     }
 
     /// A new pace from now on; a new rate schedule starts from its beginning.
-    private static func setPacing(_ pacing: Scenario.Pacing, _ control: inout Control) {
+    private static func setPacing(_ pacing: Scenario.Pacing, _ pace: inout Pace) {
         switch pacing {
         case .timeScale(let scale):
-            control.timeScale = scale
-            control.rate = nil
+            pace.timeScale = scale
+            pace.rate = nil
         case .rate(let rate):
-            control.rate = rate
+            pace.rate = rate
         }
-        control.scheduleOffset = (0, 0)
-        control.anchor = nil
-        control.startedAt = ContinuousClock.now
-        control.eventsAtStart = control.events
+        pace.scheduleOffset = (0, 0)
+        pace.anchor = nil
+        pace.startedAt = ContinuousClock.now
+        pace.eventsAtStart = pace.events
+    }
+}
+
+/// The simulation as a paced source: the engine, owned by the runner's task; its intents go into the pipeline.
+struct SimulationSource: PacedSource {
+    typealias Shared = SimulationRunner.Pace
+    typealias Position = Never
+    /// The model time of the next intent.
+    typealias Item = Double
+
+    var engine: SimulationEngine
+    var sink: PipelineSink
+    let logger: Logger
+
+    init(engine: SimulationEngine, pipeline: EmissionPipeline, logger: Logger) {
+        self.engine = engine
+        self.sink = PipelineSink(pipeline: pipeline)
+        self.logger = logger
+    }
+
+    mutating func adopt(_ pace: inout Shared) {
+        if let engine = pace.newEngine {
+            self.engine = engine
+            pace.newEngine = nil
+        }
+    }
+
+    mutating func seek(to position: Never?) async throws {}
+
+    mutating func next() async throws -> Double? {
+        self.engine.nextTime
+    }
+
+    func due(of next: Double, _ pace: inout Shared, now: ContinuousClock.Instant) -> Due {
+        let anchor = pace.anchor ?? SimulationRunner.Anchor(wall: now, modelTime: next, events: pace.events)
+        pace.anchor = anchor
+        if let rate = pace.rate {
+            let offset = pace.scheduleOffset
+            let event = offset.events + Double(pace.events - anchor.events)
+            // A rate that ended at 0 emits nothing more: wait as when paused.
+            guard let due = rate.time(ofEvent: event) else { return .never }
+            return .at(anchor.wall + SimulationRunner.delay(seconds: due - offset.seconds))
+        }
+        return .at(anchor.wall + SimulationRunner.delay(seconds: (next - anchor.modelTime) / pace.timeScale))
+    }
+
+    /// How many events the last step emitted, for ``performed(_:counted:_:)``.
+    private var lastStepEvents = 0
+
+    mutating func perform(_ next: Double) async throws -> Bool {
+        let events = self.engine.step(at: Timestamp(millisecondsSince1970: EmissionClock.wallMillis()), sink: &self.sink)
+        self.lastStepEvents = events.count
+        if let failure = self.sink.failure {
+            self.logger.error("simulation stopped: \(failure)")
+            throw failure
+        }
+        return true
+    }
+
+    func performed(_ next: Double, counted: Bool, _ pace: inout Shared) {
+        pace.events += self.lastStepEvents
+        pace.phase = self.engine.phase.name
+    }
+
+    func sought(_ pace: inout Shared) {}
+
+    mutating func ended(_ pace: inout Shared) -> Bool {
+        false
+    }
+
+    /// Remembers how far into the rate's schedule the run got, before the anchor is dropped, so that the schedule
+    /// resumes there rather than from its start.
+    static func interrupt(_ pace: inout Shared, now: ContinuousClock.Instant) {
+        if let anchor = pace.anchor, let rate = pace.rate {
+            let events = pace.scheduleOffset.events + Double(pace.events - anchor.events)
+            pace.scheduleOffset = (rate.time(ofEvent: events) ?? pace.scheduleOffset.seconds, events)
+        }
+        pace.anchor = nil
     }
 }
