@@ -104,7 +104,13 @@ public struct RestaurantState: Sendable, Equatable {
     ///   - status: Only orders in this status; every status when `nil`.
     ///   - tableNumber: Only orders of this table; every table when `nil`.
     public func orders(status: OrderStatus? = nil, tableNumber: Int? = nil) -> [Order] {
-        self.orders.values
+        if let status, status == .pending || status == .served {
+            // Open orders only: found through the tables' open ids, without scanning the history.
+            let ids = tableNumber.map { self.openOrderIds[$0] ?? [] }
+                ?? self.openOrderIds.values.reduce(into: Set<Int>()) { $0.formUnion($1) }
+            return ids.compactMap { self.orders[$0] }.filter { $0.status == status }.sorted { $0.id < $1.id }
+        }
+        return self.orders.values
             .filter { order in
                 (status.map { order.status == $0 } ?? true) && (tableNumber.map { order.tableNumber == $0 } ?? true)
             }

@@ -15,9 +15,6 @@ public let tablecastVersion = "0.1.0"
 
 /// Everything `tablecast serve` runs: the `/events` Socket.IO server, the journal, the event hub and the HTTP API.
 public struct ServeApplication: Sendable {
-    /// How many connections an event loop writes a flush to per turn, by default.
-    public static let defaultFanoutSlice = LoopBroadcaster.defaultSubscribersPerTurn
-
     public struct Configuration: Sendable {
         public var listen: ListenConfiguration
         /// The journal file; created if missing, a new run appended otherwise.
@@ -32,8 +29,6 @@ public struct ServeApplication: Sendable {
         public var replay: (source: ReplaySource, options: ReplayRunner.Options)? = nil
         /// The bearer token every control route but health needs; `nil` for none.
         public var controlToken: String? = nil
-        /// How many connections an event loop writes a flush to per turn (``LoopBroadcaster``).
-        public var fanoutSlice = LoopBroadcaster.defaultSubscribersPerTurn
         /// Whether clients get an event at once or once the journal has committed it.
         public var durability: Durability = .async
         /// The journal's uncommitted bytes past which sources are held back.
@@ -117,8 +112,7 @@ public struct ServeApplication: Sendable {
                 startedAtMillis: EmissionClock.wallMillis()
             )
         )
-        let broadcaster = Broadcaster(group: MultiThreadedEventLoopGroup.singleton,
-                                      subscribersPerTurn: configuration.fanoutSlice)
+        let broadcaster = Broadcaster(group: MultiThreadedEventLoopGroup.singleton)
         let connections = ConnectionRegistry(limit: configuration.listen.limits.maxConnections, logger: logger)
         let socketIO = SocketIOServer(
             path: "/socket.io/",

@@ -78,7 +78,6 @@ struct Replay: AsyncParsableCommand {
             var configuration = ServeApplication.Configuration(listen: try self.server.listen(logger: logger),
                                                                journalPath: self.journal, restaurant: source.restaurant)
             configuration.controlToken = self.server.resolvedControlToken
-            configuration.fanoutSlice = self.server.fanoutSlice
             self.journalOptions.apply(to: &configuration)
             configuration.replay = (
                 source,

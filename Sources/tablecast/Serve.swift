@@ -79,7 +79,6 @@ struct Serve: AsyncParsableCommand {
                 timeScale: self.timeScale.flatMap(CommandLineUnits.timeScale)
             )
             configuration.controlToken = self.server.resolvedControlToken
-            configuration.fanoutSlice = self.server.fanoutSlice
             self.journalOptions.apply(to: &configuration)
             application = try ServeApplication(configuration: configuration, logger: logger)
         } catch {

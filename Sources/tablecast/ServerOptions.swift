@@ -30,13 +30,6 @@ struct ServerOptions: ParsableArguments {
         """)
     var maxConnections: Int?
 
-    @Option(help: ArgumentHelp(
-        "How many connections an event loop writes an event batch to before it polls its sockets again (128): lower "
-            + "answers HTTP faster under heavy fan-out, higher spends less per flush.",
-        valueName: "connections"
-    ))
-    var fanoutSlice = ServeApplication.defaultFanoutSlice
-
     @Option(help: "On SIGTERM or SIGINT, how long connections get to finish before they are closed.")
     var shutdownTimeout = "10s"
 
@@ -77,9 +70,6 @@ struct ServerOptions: ParsableArguments {
         }
         if (self.tlsCert == nil) != (self.tlsKey == nil) {
             throw ValidationError("give --tls-cert and --tls-key together")
-        }
-        if self.fanoutSlice < 1 {
-            throw ValidationError("--fanout-slice must be at least 1, got \(self.fanoutSlice)")
         }
         if let maxConnections = self.maxConnections, maxConnections < 1 {
             throw ValidationError("--max-connections must be at least 1, got \(maxConnections)")

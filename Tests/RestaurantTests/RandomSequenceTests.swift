@@ -46,6 +46,18 @@ struct RandomSequenceTests {
         #expect(rebuilt.nextOrderId == run.state.nextOrderId)
     }
 
+    @Test func openOrderQueriesAgreeWithAScanOfEveryOrder() {
+        let state = Self.run.state
+        for status in [OrderStatus.pending, .served] {
+            let scanned = state.orders.values.filter { $0.status == status }.sorted { $0.id < $1.id }
+            #expect(state.orders(status: status) == scanned)
+            for table in state.tables.keys {
+                #expect(state.orders(status: status, tableNumber: table) == scanned.filter { $0.tableNumber == table })
+            }
+        }
+        #expect(!state.orders(status: .pending).isEmpty || !state.orders(status: .served).isEmpty)
+    }
+
     @Test func verifierIsCleanOnTheRun() {
         let run = Self.run
         var verifier = JournalVerifier(definition: .default)

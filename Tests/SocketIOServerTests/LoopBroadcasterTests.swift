@@ -52,42 +52,6 @@ struct LoopBroadcasterTests {
         }
     }
 
-    @Test func aFlushToManyConnectionsLetsTheLoopTurnBetweenSlices() throws {
-        try withEmbeddedHarness { harness in
-            let broadcaster = Broadcaster(group: harness.loop, flushSpacing: .zero, subscribersPerTurn: 2)
-            var channels: [EmbeddedChannel] = []
-            for _ in 0..<5 {
-                let (channel, transport) = try harness.webSocketTransport(statistics: broadcaster.statistics)
-                #expect(transport.subscribe(to: broadcaster, after: 0, traced: false))
-                channels.append(channel)
-            }
-            let (joiner, joinerTransport) = try harness.webSocketTransport(statistics: broadcaster.statistics)
-            publish(1...3, to: broadcaster)
-            // Queued right behind the flush: it runs after the flush's first slice, before the rest.
-            let probe = NIOLoopBound((channels, joinerTransport), eventLoop: harness.loop)
-            let turn = NIOLoopBoundBox<[Int]>([], eventLoop: harness.loop)
-            harness.loop.execute {
-                turn.value = probe.value.0.map { (try? readWrites($0))?.count ?? -1 }
-                // A connection that joins during the flush gets the flush's events from the ring, once.
-                #expect(probe.value.1.subscribe(to: broadcaster, after: 0, traced: false))
-            }
-            harness.loop.run()
-            let writtenAtTheTurn = turn.value
-            #expect(writtenAtTheTurn.filter { $0 == 1 }.count == 2)
-            #expect(writtenAtTheTurn.filter { $0 == 0 }.count == 3)
-            // Every connection has the events once, in order.
-            let rest = try channels.map { try readWrites($0) }
-            #expect(rest.filter { $0 == [Self.texts(1...3)] }.count == 3)
-            #expect(rest.filter(\.isEmpty).count == 2)
-            #expect(try readWrites(joiner) == [Self.texts(1...3)])
-            publish(4...4, to: broadcaster)
-            harness.loop.run()
-            for channel in channels + [joiner] {
-                #expect(try readWrites(channel) == [Self.texts(4...4)])
-            }
-        }
-    }
-
     @Test func aSubscriberThatJoinedMidBatchGetsTheBatchFromItsOwnFirstEvent() throws {
         try withEmbeddedHarness { harness in
             let broadcaster = Broadcaster(group: harness.loop, flushSpacing: .zero)

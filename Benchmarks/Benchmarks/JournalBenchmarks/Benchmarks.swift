@@ -36,6 +36,24 @@ let benchmarks: @Sendable () -> Void = {
         try appendFixture.close()
     }
 
+    // The emission pipeline's path (issue 12): per input, ask whether the journal accepts, then append the input's
+    // events in one call.
+    let acceptedFixture = JournalFixture(name: "journalAppendAccepted")
+    Benchmark("journalAppendAccepted") { benchmark in
+        let (writer, firstSeq) = acceptedFixture.reserve(benchmark.scaledIterations.count)
+        for index in benchmark.scaledIterations {
+            _ = try writer.acceptance()
+            if let failure = writer.appendAccepted([JournalFixture.event(seq: firstSeq + Int64(index))]) {
+                throw failure
+            }
+        }
+        try writer.flush()
+    } setup: {
+        try acceptedFixture.open()
+    } teardown: {
+        try acceptedFixture.close()
+    }
+
     let batchFixture = JournalFixture(name: "journalAppendBatch")
     Benchmark("journalAppendBatch") { benchmark in
         let (writer, firstSeq) = batchFixture.reserve(benchmark.scaledIterations.count)

@@ -38,13 +38,12 @@ public final class Broadcaster: Sendable {
     ///     the loop reads its sockets in between (see ``LoopBroadcaster``). An event that finds its loop idle for
     ///     longer leaves at once.
     public init(group: any EventLoopGroup, maxBatchEvents: Int = 64,
-                flushSpacing: TimeAmount = LoopBroadcaster.defaultFlushSpacing,
-                subscribersPerTurn: Int = LoopBroadcaster.defaultSubscribersPerTurn) {
+                flushSpacing: TimeAmount = LoopBroadcaster.defaultFlushSpacing) {
         let statistics = TransportStatistics()
         self.statistics = statistics
         self.loops = group.makeIterator().map {
             LoopBroadcaster(eventLoop: $0, maxBatchEvents: maxBatchEvents, flushSpacing: flushSpacing,
-                            subscribersPerTurn: subscribersPerTurn, statistics: statistics)
+                            statistics: statistics)
         }
         self.ring = NIOLockedValueBox(EventRing(capacity: Self.ringCapacity, byteBudget: Self.ringByteBudget))
     }

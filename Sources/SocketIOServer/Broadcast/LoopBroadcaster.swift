@@ -37,21 +37,12 @@ final class BroadcastBatch {
 /// until the clients time out or pass the backlog bound. So a flush that would start less than `flushSpacing` after
 /// the previous one ended is scheduled for then instead: the loop polls its sockets in between. An event that finds
 /// the loop idle for longer leaves at once, so at low rates nothing waits.
-///
-/// Within a flush, at most `subscribersPerTurn` connections are written to in one turn of the loop; the rest wait for
-/// the next turn, after the loop has polled its sockets. A flush to 500 connections takes milliseconds, and an HTTP
-/// request (REST, health, metrics) or a pong arriving meanwhile would wait for all of it: sliced, it waits for one
-/// slice. A flush stays the loop's only flush until its last slice, so each connection still gets its events once
-/// and in order; a subscriber that joins during a flush catches up from the ring.
 public final class LoopBroadcaster: Sendable {
     /// The default least time between two flushes of a loop.
     public static let defaultFlushSpacing = TimeAmount.microseconds(200)
-    /// The default number of connections written to in one turn of the loop.
-    public static let defaultSubscribersPerTurn = 128
 
     let eventLoop: any EventLoop
     private let maxBatchEvents: Int
-    private let subscribersPerTurn: Int
     private let flushSpacingNanos: UInt64
     private let statistics: TransportStatistics
     private let pending = NIOLockedValueBox(Pending())
@@ -77,8 +68,6 @@ public final class LoopBroadcaster: Sendable {
         var nextSeq: Int64
         /// Whether it receives each event with its trace argument (a load client asked for it).
         let traced: Bool
-        /// Cleared when it is unsubscribed or replaced: a flush in progress skips it.
-        var isActive = true
 
         init(subscriber: any BroadcastSubscriber, nextSeq: Int64, traced: Bool) {
             self.subscriber = subscriber
@@ -87,12 +76,9 @@ public final class LoopBroadcaster: Sendable {
         }
     }
 
-    init(eventLoop: any EventLoop, maxBatchEvents: Int, flushSpacing: TimeAmount,
-         subscribersPerTurn: Int = LoopBroadcaster.defaultSubscribersPerTurn, statistics: TransportStatistics) {
-        precondition(subscribersPerTurn > 0, "subscribersPerTurn must be at least 1")
+    init(eventLoop: any EventLoop, maxBatchEvents: Int, flushSpacing: TimeAmount, statistics: TransportStatistics) {
         self.eventLoop = eventLoop
         self.maxBatchEvents = maxBatchEvents
-        self.subscribersPerTurn = subscribersPerTurn
         self.flushSpacingNanos = UInt64(max(0, flushSpacing.nanoseconds))
         self.statistics = statistics
         self.confined = NIOLoopBoundBox.makeBoxSendingValue(Confined(), eventLoop: eventLoop)
@@ -119,66 +105,23 @@ public final class LoopBroadcaster: Sendable {
         }
     }
 
-    /// Delivers the pending events. The flush stays scheduled while it runs (over several turns of the loop when it
-    /// has many subscribers), so that events published meanwhile do not queue a flush right behind it; it schedules
-    /// the next one itself, `flushSpacing` after it ends.
+    /// Delivers the pending events. The flush stays scheduled while it runs, so that events published meanwhile do
+    /// not queue a flush right behind it; it schedules the next one itself, `flushSpacing` after it ends.
     private func flush() {
         let events = self.pending.withLockedValue { pending in
             let events = pending.events
             pending.events.removeAll(keepingCapacity: true)
             return events
         }
-        guard let lastSeq = events.last?.seq else {
-            self.flushEnded()
-            return
-        }
-        var batches: [BroadcastBatch] = []
-        var start = events.startIndex
-        while start < events.endIndex {
-            let end = min(start + self.maxBatchEvents, events.endIndex)
-            batches.append(BroadcastBatch(events: events[start..<end]))
-            start = end
-        }
-        // From now on a subscriber that joins catches up from the ring with these events; those subscribed now
-        // get them from this flush.
-        self.confined.value.flushedUpTo = lastSeq
-        self.deliver(batches, to: Array(self.confined.value.subscribers.values), from: 0)
-    }
-
-    /// Delivers `batches` to the subscriptions from `first` on, `subscribersPerTurn` of them in this turn of the loop.
-    private func deliver(_ batches: [BroadcastBatch], to subscriptions: [Subscription], from first: Int) {
-        let end = min(first + self.subscribersPerTurn, subscriptions.count)
-        var delivered = 0
-        for subscription in subscriptions[first..<end] {
-            for batch in batches {
-                delivered += self.deliver(batch, to: subscription)
+        if let lastSeq = events.last?.seq {
+            var start = events.startIndex
+            while start < events.endIndex {
+                let end = min(start + self.maxBatchEvents, events.endIndex)
+                self.deliver(BroadcastBatch(events: events[start..<end]))
+                start = end
             }
+            self.confined.value.flushedUpTo = lastSeq
         }
-        self.statistics.delivered(delivered)
-        if end < subscriptions.count {
-            // After the loop has polled its sockets: an HTTP request or a pong waits for one slice at most.
-            self.eventLoop.scheduleTask(in: .zero) { self.deliver(batches, to: subscriptions, from: end) }
-        } else {
-            self.flushEnded()
-        }
-    }
-
-    /// Sends `batch` to one subscription, from its next event on.
-    /// - Returns: how many events it got.
-    private func deliver(_ batch: BroadcastBatch, to subscription: Subscription) -> Int {
-        // A delivery may close a connection, which unsubscribes it.
-        guard subscription.isActive, let first = batch.events.first, let lastSeq = batch.events.last?.seq,
-            subscription.nextSeq <= lastSeq
-        else { return 0 }
-        let index = subscription.nextSeq <= first.seq
-            ? batch.events.startIndex : batch.events.startIndex + Int(subscription.nextSeq - first.seq)
-        subscription.nextSeq = lastSeq + 1
-        subscription.subscriber.deliver(batch, from: index, traced: subscription.traced)
-        return batch.events.endIndex - index
-    }
-
-    /// Schedules the next flush if events came in meanwhile.
-    private func flushEnded() {
         let ended = NIODeadline.now().uptimeNanoseconds
         let more = self.pending.withLockedValue { pending in
             pending.lastFlushEnded = ended
@@ -187,6 +130,26 @@ public final class LoopBroadcaster: Sendable {
         }
         if more {
             self.eventLoop.scheduleTask(in: .nanoseconds(Int64(self.flushSpacingNanos))) { self.flush() }
+        }
+    }
+
+    private func deliver(_ batch: BroadcastBatch) {
+        guard let lastSeq = batch.events.last?.seq else { return }
+        // A delivery may close a connection, which unsubscribes it: iterate over the dictionary as it was (a cheap
+        // reference unless someone unsubscribes meanwhile).
+        let subscriptions = self.confined.value.subscribers
+        var delivered = 0
+        defer { self.statistics.delivered(delivered) }
+        for subscription in subscriptions.values where subscription.nextSeq <= lastSeq {
+            let index: Int
+            if let first = batch.events.first, subscription.nextSeq <= first.seq {
+                index = batch.events.startIndex
+            } else {
+                index = batch.events.startIndex + Int(subscription.nextSeq - batch.events.first!.seq)
+            }
+            subscription.nextSeq = lastSeq + 1
+            delivered += batch.events.endIndex - index
+            subscription.subscriber.deliver(batch, from: index, traced: subscription.traced)
         }
     }
 
@@ -209,7 +172,6 @@ public final class LoopBroadcaster: Sendable {
         }
         let subscription = Subscription(subscriber: subscriber, nextSeq: nextSeq, traced: traced)
         if let previous = self.confined.value.subscribers.updateValue(subscription, forKey: key) {
-            previous.isActive = false
             broadcaster.subscriberRemoved(traced: previous.traced)
         }
         broadcaster.subscriberAdded(traced: traced)
@@ -220,7 +182,6 @@ public final class LoopBroadcaster: Sendable {
     func unsubscribe(_ subscriber: any BroadcastSubscriber, broadcaster: Broadcaster) {
         self.eventLoop.preconditionInEventLoop()
         if let removed = self.confined.value.subscribers.removeValue(forKey: ObjectIdentifier(subscriber)) {
-            removed.isActive = false
             broadcaster.subscriberRemoved(traced: removed.traced)
         }
     }
