@@ -46,10 +46,11 @@ public enum JSONValue: Sendable, Hashable {
         case .integer(let value):
             return value
         case .number(let text):
-            guard let value = Double(text), value.rounded() == value, let exact = Int(exactly: value) else {
-                return nil
-            }
-            return exact
+            // Compared in range, then converted back, rather than with `rounded()` or `Int(exactly:)`: those call libm,
+            // which a program that links this module without Foundation (the JSON fuzz target) does not have.
+            guard let value = Double(text), value >= -0x1p63, value < 0x1p63 else { return nil }
+            let integer = Int(value)
+            return Double(integer) == value ? integer : nil
         default:
             return nil
         }

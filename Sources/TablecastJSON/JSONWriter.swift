@@ -120,7 +120,24 @@ public struct JSONWriter: ~Copyable {
     @inlinable
     public mutating func value(_ value: String) {
         self.separate()
-        Self.writeString(value) { piece in self.append(piece) }
+        var value = value
+        // Most strings need no escape: copied whole, quotes and all, in one reservation.
+        let copied: Bool = value.withUTF8 { utf8 in
+            for byte in utf8 where Self.needsEscape(byte) {
+                return false
+            }
+            self.reserve(utf8.count + 2)
+            self.base[self.count] = UInt8(ascii: "\"")
+            if let source = utf8.baseAddress {
+                (self.base + self.count + 1).update(from: source, count: utf8.count)
+            }
+            self.base[self.count + 1 + utf8.count] = UInt8(ascii: "\"")
+            self.count += utf8.count + 2
+            return true
+        }
+        if !copied {
+            Self.writeString(value) { piece in self.append(piece) }
+        }
         self.needsComma = true
     }
 
@@ -190,7 +207,7 @@ public struct JSONWriter: ~Copyable {
             var runStart = 0
             for index in utf8.indices {
                 let byte = utf8[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                guard Self.needsEscape(byte) else { continue }
                 if runStart < index {
                     append(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[runStart..<index]))
                 }
@@ -209,6 +226,12 @@ public struct JSONWriter: ~Copyable {
         var writer = JSONWriter(capacity: text.utf8.count + 2)
         writer.value(text)
         return writer.text
+    }
+
+    /// Whether JSON needs `byte` escaped in a string: `"`, `\` and the control characters.
+    @inlinable @inline(__always)
+    static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 
     @usableFromInline

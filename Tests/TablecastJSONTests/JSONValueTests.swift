@@ -35,4 +35,14 @@ struct JSONValueTests {
 
             """)
     }
+
+    /// JSON Schema counts a number with a zero fraction as an integer; `Int`'s range bounds it.
+    @Test(arguments: [
+        (JSONValue.integer(-3), -3), (.number("2.0"), 2), (.number("1e2"), 100), (.number("-0.0"), 0),
+        (.number("-9223372036854775808.0"), Int.min), (.number("9223372036854775807"), nil), (.number("0.5"), nil),
+        (.number("9.3e18"), nil), (.number("1e999"), nil), (.string("1"), nil), (.bool(true), nil), (.null, nil),
+    ] as [(JSONValue, Int?)])
+    func integerValueTakesIntegralNumbers(value: JSONValue, integer: Int?) {
+        #expect(value.integerValue == integer)
+    }
 }
