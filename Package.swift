@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "Journal", targets: ["Journal"]),
         .library(name: "Restaurant", targets: ["Restaurant"]),
         .library(name: "Simulator", targets: ["Simulator"]),
+        .library(name: "TablecastJSON", targets: ["TablecastJSON"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -41,6 +42,10 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .target(
+            name: "TablecastJSON",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Journal",
             dependencies: ["CSQLite"],
             swiftSettings: swiftSettings
@@ -48,6 +53,7 @@ let package = Package(
         .target(
             name: "Restaurant",
             dependencies: [
+                "TablecastJSON",
                 .product(name: "HashTreeCollections", package: "swift-collections"),
             ],
             swiftSettings: swiftSettings
@@ -56,6 +62,7 @@ let package = Package(
             name: "Simulator",
             dependencies: [
                 "Restaurant",
+                "TablecastJSON",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
@@ -63,6 +70,7 @@ let package = Package(
         .target(
             name: "SocketIOProtocol",
             dependencies: [
+                "TablecastJSON",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -71,6 +79,7 @@ let package = Package(
             name: "SocketIOServer",
             dependencies: [
                 "SocketIOProtocol",
+                "TablecastJSON",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -91,6 +100,7 @@ let package = Package(
             name: "SocketIOClient",
             dependencies: [
                 "SocketIOProtocol",
+                "TablecastJSON",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -110,6 +120,7 @@ let package = Package(
                 "SocketIOClient",
                 "SocketIOProtocol",
                 "SocketIOServer",
+                "TablecastJSON",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -126,10 +137,16 @@ let package = Package(
         .executableTarget(
             name: "tablecast",
             dependencies: [
+                "TablecastJSON",
                 "TablecastServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TablecastJSONTests",
+            dependencies: ["TablecastJSON"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

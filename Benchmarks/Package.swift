@@ -25,6 +25,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "SocketIOProtocol", package: "tablecast"),
+                .product(name: "TablecastJSON", package: "tablecast"),
             ],
             path: "Benchmarks/ProtocolBenchmarks",
             plugins: [

@@ -27,7 +27,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "FuzzJSON",
-            dependencies: [.product(name: "TablecastServer", package: "tablecast")]
+            dependencies: [.product(name: "TablecastJSON", package: "tablecast")]
         ),
         .executableTarget(
             name: "FuzzEngineIOQuery",

@@ -1,3 +1,5 @@
+import TablecastJSON
+
 /// One thing wrong with one event of a journal, as ``JournalVerifier`` reports it.
 public struct VerificationIssue: Sendable, Hashable, CustomStringConvertible {
     /// The event's position in its run.

@@ -1,3 +1,5 @@
+import TablecastJSON
+
 /// The restaurant's entities, as the `/events` contract (version 1) and the REST API carry them.
 ///
 /// Each type writes its JSON with ``JSONWriter`` in contract key order: `null` written out, money in minor units,

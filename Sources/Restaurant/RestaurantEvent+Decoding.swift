@@ -1,3 +1,5 @@
+import TablecastJSON
+
 extension EventCatalog {
     /// The whole menu item, as the journal keeps it beside `menu.created` and `menu.updated` (see
     /// ``RestaurantEvent/detail``) and as the REST API returns it.
@@ -45,7 +47,7 @@ extension RestaurantEvent {
         let descriptor = EventCatalog.descriptor(for: eventName)
         var checker = SchemaChecker()
         let root: JSONValue
-        do throws(JSONParseError) {
+        do throws(JSONError) {
             let parsed = try JSONParser.parse(payload)
             root = parsed.value
             if parsed.sawWhitespace {
@@ -63,7 +65,7 @@ extension RestaurantEvent {
         var detailValue: JSONValue?
         if let detail {
             if eventName == .menuCreated || eventName == .menuUpdated {
-                do throws(JSONParseError) {
+                do throws(JSONError) {
                     let value = try JSONParser.parse(detail).value
                     checker.check(value, .object(EventCatalog.menuItem), path: "detail")
                     detailValue = value

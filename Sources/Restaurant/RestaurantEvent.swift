@@ -1,3 +1,5 @@
+import TablecastJSON
+
 /// The 20 event names of the `/events` contract, with the backend's mixed separators kept as they are.
 public enum EventName: String, Sendable, CaseIterable, Codable {
     case orderCreated = "order:created"

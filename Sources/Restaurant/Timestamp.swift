@@ -1,3 +1,5 @@
+import TablecastJSON
+
 /// A point in time with millisecond precision, written as ISO 8601 UTC (`2026-11-26T12:00:00.000Z`) in payloads.
 ///
 /// Formatting and parsing are done by hand (civil-from-days arithmetic): they sit on the simulator's hot path, where
@@ -28,22 +30,6 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
         }
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(hour, 2)):\(pad(minute, 2)):\(pad(second, 2))."
             + "\(pad(ms, 3))Z"
-    }
-
-    /// Writes `YYYY-MM-DDTHH:MM:SS.mmmZ` (no quotes), as ``iso8601`` spells it, without building a `String`.
-    func writeISO8601(into writer: inout JSONWriter) {
-        let (days, msOfDay) = Self.daysAndMilliseconds(self.millisecondsSince1970)
-        if writer.cachedDate.days != days {
-            let (year, month, day) = Self.civil(fromDays: days)
-            writer.cachedDate = (days, year, month, day)
-        }
-        let date = writer.cachedDate
-        guard (0...9999).contains(date.year) else {
-            // Outside four-digit years: the general path.
-            for byte in self.iso8601.utf8 { writer.appendByte(byte) }
-            return
-        }
-        writer.appendISO8601(year: date.year, month: date.month, day: date.day, millisecondOfDay: msOfDay)
     }
 
     /// Parses `YYYY-MM-DDTHH:MM:SS.mmmZ` exactly (the contract's form); `nil` otherwise.
@@ -92,12 +78,14 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
 
     /// `millis` as whole days since the epoch (rounded down) and milliseconds into that day; no overflow for any
     /// `millis`, `Int64.min` included.
+    @usableFromInline
     static func daysAndMilliseconds(_ millis: Int64) -> (days: Int64, msOfDay: Int64) {
         let (days, remainder) = millis.quotientAndRemainder(dividingBy: 86_400_000)
         return remainder < 0 ? (days - 1, remainder + 86_400_000) : (days, remainder)
     }
 
     /// Howard Hinnant's `civil_from_days`.
+    @usableFromInline
     static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
@@ -118,5 +106,29 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
         let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         return era * 146_097 + doe - 719_468
+    }
+}
+
+extension JSONWriter {
+    /// Writes `value` as the string ``Timestamp/iso8601`` spells, without building a `String`.
+    @inlinable
+    public mutating func value(_ value: Timestamp) {
+        let (days, msOfDay) = Timestamp.daysAndMilliseconds(value.millisecondsSince1970)
+        if self.cachedDate.days != days {
+            let (year, month, day) = Timestamp.civil(fromDays: days)
+            self.cachedDate = (days, year, month, day)
+        }
+        let date = self.cachedDate
+        guard (0...9999).contains(date.year) else {
+            // Outside four-digit years: the general path.
+            self.value(value.iso8601)
+            return
+        }
+        self.dateTime(year: date.year, month: date.month, day: date.day, millisecondOfDay: msOfDay)
+    }
+
+    @inlinable
+    public mutating func value(_ value: Timestamp?) {
+        if let value { self.value(value) } else { self.null() }
     }
 }

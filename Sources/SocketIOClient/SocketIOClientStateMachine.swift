@@ -1,5 +1,6 @@
 import NIOCore
 import SocketIOProtocol
+import TablecastJSON
 
 /// The contents of an Engine.IO `open` packet, as a client reads them.
 struct EngineIOOpenPacket: Sendable, Equatable {
@@ -19,8 +20,8 @@ struct EngineIOOpenPacket: Sendable, Equatable {
         var pingInterval: Int64?
         var pingTimeout: Int64?
         var maxPayload = 1_000_000
-        do throws(JSONScanError) {
-            try json.withUnsafeReadableBytes { (bytes) throws(JSONScanError) in
+        do throws(JSONError) {
+            try json.withUnsafeReadableBytes { (bytes) throws(JSONError) in
                 for member in try JSONScanner.objectMembers(bytes) {
                     let value = UnsafeRawBufferPointer(rebasing: bytes[member.span])
                     switch (member.key, member.kind) {

@@ -1,4 +1,5 @@
 import NIOCore
+@_spi(Fuzzing) import TablecastJSON
 
 /// The checks the fuzz targets of `FuzzTesting/` run on one input, and the regression tests replay on every input
 /// that once failed (`FuzzTesting/FailCases/`).
@@ -181,19 +182,6 @@ public enum SocketIOProtocolFuzzing {
 
     /// Bytes for a message: the first 200, with what is not printable ASCII escaped.
     public static func show(_ bytes: some Collection<UInt8>) -> String {
-        var text = "\""
-        for byte in bytes.prefix(200) {
-            switch byte {
-            case UInt8(ascii: "\""): text += "\\\""
-            case UInt8(ascii: "\\"): text += "\\\\"
-            case 0x20..<0x7F: text.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = Array("0123456789abcdef".unicodeScalars)
-                text += "\\x"
-                text.unicodeScalars.append(hex[Int(byte >> 4)])
-                text.unicodeScalars.append(hex[Int(byte & 0x0F)])
-            }
-        }
-        return text + (bytes.count > 200 ? "\"… (\(bytes.count) bytes)" : "\"")
+        JSONFuzzing.show(bytes)
     }
 }

@@ -1,4 +1,5 @@
 import NIOCore
+import TablecastJSON
 
 /// The Socket.IO v5 packet types, in wire order.
 public enum SocketIOPacketType: UInt8, Sendable, CaseIterable {
@@ -102,8 +103,8 @@ public struct SocketIOPacket: Sendable, Equatable {
         var payloadIsEmptyArray = false
         if index < view.endIndex {
             let slice = buffer.getSlice(at: index - view.startIndex + buffer.readerIndex, length: view.endIndex - index)!
-            do throws(JSONScanError) {
-                try slice.withUnsafeReadableBytes { (bytes) throws(JSONScanError) in
+            do throws(JSONError) {
+                try slice.withUnsafeReadableBytes { (bytes) throws(JSONError) in
                     if type == .event || type == .binaryEvent {
                         let elements = try JSONScanner.arrayElements(bytes)
                         payloadKind = .array
@@ -112,7 +113,7 @@ public struct SocketIOPacket: Sendable, Equatable {
                         if let first = elements.first, first.kind == .string {
                             let name = try JSONScanner.decodeString(UnsafeRawBufferPointer(rebasing: bytes[first.span]))
                             if Self.reservedEventNames.contains(name) {
-                                throw JSONScanError(offset: first.span.lowerBound, reason: "reserved event name")
+                                throw JSONError(offset: first.span.lowerBound, reason: "reserved event name")
                             }
                         }
                     } else {

@@ -4,6 +4,7 @@ import Journal
 import NIOCore
 import SocketIOProtocol
 import SocketIOServer
+import TablecastJSON
 
 /// The control endpoints under `/_tablecast/`: manual emission and health.
 struct ControlAPI {
@@ -116,7 +117,8 @@ struct EmitRequest: Equatable {
                 guard payload == nil else { return .failure(Problem(message: "field \"payload\" appears twice")) }
                 payload = Array(bytes[member.span])
             default:
-                return .failure(Problem(message: "unknown field \(JSONString.encode(member.key)); expected \"event\" and \"payload\""))
+                let name = JSONWriter.stringLiteral(member.key)
+                return .failure(Problem(message: "unknown field \(name); expected \"event\" and \"payload\""))
             }
         }
         guard let event else { return .failure(Problem(message: "missing field \"event\"")) }
@@ -125,7 +127,7 @@ struct EmitRequest: Equatable {
             return .failure(Problem(message: "field \"event\" is longer than \(Self.maxEventNameBytes) bytes"))
         }
         guard !SocketIOPacket.reservedEventNames.contains(event) else {
-            return .failure(Problem(message: "event name \(JSONString.encode(event)) is reserved by Socket.IO"))
+            return .failure(Problem(message: "event name \(JSONWriter.stringLiteral(event)) is reserved by Socket.IO"))
         }
         guard let payload else { return .failure(Problem(message: "missing field \"payload\"")) }
         return .success(EmitRequest(event: event, payload: payload))

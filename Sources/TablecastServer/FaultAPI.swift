@@ -3,6 +3,7 @@ import NIOCore
 import Restaurant
 import Simulator
 import SocketIOProtocol
+import TablecastJSON
 
 /// `POST /_tablecast/faults` injects a fault now; `GET /_tablecast/faults` says what was injected so far.
 ///
@@ -91,7 +92,7 @@ enum FaultRequest {
         var fields: [String: (kind: JSONValueKind, bytes: UnsafeRawBufferPointer)] = [:]
         for member in members {
             guard fields[member.key] == nil else {
-                throw .badField(member.key, "field \(JSONString.encode(member.key)) appears twice")
+                throw .badField(member.key, "field \(JSONWriter.stringLiteral(member.key)) appears twice")
             }
             fields[member.key] = (member.kind, UnsafeRawBufferPointer(rebasing: bytes[member.span]))
         }
@@ -109,7 +110,7 @@ enum FaultRequest {
             let expected = allowed.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
             throw .badField(
                 member.key,
-                "field \(JSONString.encode(member.key)) does not apply to a \(kind.rawValue) fault"
+                "field \(JSONWriter.stringLiteral(member.key)) does not apply to a \(kind.rawValue) fault"
                     + (expected.isEmpty ? "" : "; it takes \(expected)")
             )
         }

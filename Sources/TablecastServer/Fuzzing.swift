@@ -1,136 +1,17 @@
 import HTTPTypes
 import Journal
-@_spi(Fuzzing) import Restaurant
+import Restaurant
 import Simulator
 @_spi(Fuzzing) import SocketIOProtocol
 import SocketIOServer
+import TablecastJSON
 
 /// The checks the fuzz targets of `FuzzTesting/` that need this module run on one input, and the regression tests
-/// replay on every input that once failed (see ``SocketIOProtocolFuzzing`` for the conventions): the JSON parsers
-/// against each other, Engine.IO request queries, the REST and control API request bodies, and journal export lines.
+/// replay on every input that once failed (see ``SocketIOProtocolFuzzing`` for the conventions): Engine.IO request
+/// queries, the REST and control API request bodies, and journal export lines. The JSON scanner and parser are checked
+/// in their own module (`JSONFuzzing`).
 @_spi(Fuzzing)
 public enum TablecastFuzzing {
-    // MARK: JSON
-
-    /// `FuzzJSON`: SocketIOProtocol's ``JSONScanner`` and Restaurant's `JSONParser` on the same bytes.
-    ///
-    /// They accept and refuse the same documents, but for their documented differences (the parser refuses nesting
-    /// deeper than 64, an unpaired surrogate escape, and a number that is no `Double`); they agree on the kind of the
-    /// value, on the elements of an array and the members of an object (each span holding exactly the element the
-    /// parser found), and on the text of strings. A parsed value written back (as the contract and the payload
-    /// encoders write JSON) parses to the same value.
-    public static func json(_ input: UnsafeRawBufferPointer) -> String? {
-        let bytes = Array(input)
-        let scanned: (kind: JSONValueKind, span: Range<Int>)?
-        var scanError: JSONScanError?
-        do {
-            scanned = try JSONScanner.validate(input)
-        } catch {
-            scanned = nil
-            scanError = error
-        }
-        let parsed: JSONValue
-        do {
-            parsed = try JSONParser.parse(bytes).value
-        } catch {
-            guard let scanned else { return nil }
-            let allowed = ["nesting deeper than", "unpaired surrogate escape", "number out of range"]
-            guard allowed.contains(where: { error.reason.hasPrefix($0) }) else {
-                return "the scanner accepts a \(scanned.kind) that the parser refuses: \(error.reason) at byte "
-                    + "\(error.offset) of \(SocketIOProtocolFuzzing.show(bytes))"
-            }
-            return nil
-        }
-        guard let scanned else {
-            return "the parser accepts what the scanner refuses (\(scanError.map { "\($0)" } ?? "")): "
-                + SocketIOProtocolFuzzing.show(bytes)
-        }
-        if let failure = Self.compare(parsed, scanned: scanned.kind, span: scanned.span, in: input) {
-            return failure
-        }
-
-        // Written back, it parses to the same value, and the scanner takes it too.
-        let compact = RestaurantFuzzing.compactJSON(parsed)
-        do {
-            guard try JSONParser.parse(compact).value == parsed else {
-                return "the compact form \(SocketIOProtocolFuzzing.show(compact)) parses to another value"
-            }
-        } catch {
-            return "the compact form \(SocketIOProtocolFuzzing.show(compact)) does not parse: \(error.reason)"
-        }
-        guard compact.withUnsafeBytes({ (try? JSONScanner.validate($0)) != nil }) else {
-            return "the scanner refuses the compact form \(SocketIOProtocolFuzzing.show(compact))"
-        }
-        return nil
-    }
-
-    /// The scanner's view of `span` of `input` against the parser's `value`, recursively for arrays and objects.
-    private static func compare(_ value: JSONValue, scanned kind: JSONValueKind, span: Range<Int>,
-                                in input: UnsafeRawBufferPointer) -> String? {
-        guard span.lowerBound >= 0, span.upperBound <= input.count, !span.isEmpty else {
-            return "the scanner returned the span \(span), outside the input of \(input.count) bytes"
-        }
-        let slice = UnsafeRawBufferPointer(rebasing: input[span])
-        switch (value, kind) {
-        case (.null, .null), (.bool, .bool), (.integer, .number), (.number, .number):
-            return nil
-        case (.string(let text), .string):
-            guard let decoded = try? JSONScanner.decodeString(slice), decoded == text else {
-                return "the scanner decodes the string \(SocketIOProtocolFuzzing.show(slice)) otherwise than the parser"
-            }
-            for written in [RestaurantFuzzing.jsonString(text), Self.bufferJSONString(text)] {
-                let back = written.withUnsafeBytes { try? JSONScanner.decodeString($0) }
-                guard back == text, (try? JSONParser.parse(written).value) == .string(text) else {
-                    return "the string \(SocketIOProtocolFuzzing.show(slice)), written as "
-                        + "\(SocketIOProtocolFuzzing.show(written)), reads back otherwise"
-                }
-            }
-            return nil
-        case (.array(let elements), .array):
-            let found: [(kind: JSONValueKind, span: Range<Int>)]
-            do {
-                found = try JSONScanner.arrayElements(slice)
-            } catch {
-                return "the scanner validates an array that arrayElements refuses: \(error)"
-            }
-            guard found.count == elements.count else {
-                return "the scanner finds \(found.count) elements in an array of \(elements.count)"
-            }
-            for (element, scannedElement) in zip(elements, found) {
-                let absolute = (span.lowerBound + scannedElement.span.lowerBound)..<(span.lowerBound
-                    + scannedElement.span.upperBound)
-                if let failure = Self.compare(element, scanned: scannedElement.kind, span: absolute, in: input) {
-                    return failure
-                }
-            }
-            return nil
-        case (.object(let members), .object):
-            let found: [(key: String, kind: JSONValueKind, span: Range<Int>)]
-            do {
-                found = try JSONScanner.objectMembers(slice)
-            } catch {
-                return "the scanner validates an object that objectMembers refuses: \(error)"
-            }
-            guard found.map(\.key) == members.map(\.key) else {
-                return "the scanner finds the keys \(found.map(\.key)), the parser \(members.map(\.key))"
-            }
-            for (member, scannedMember) in zip(members, found) {
-                let absolute = (span.lowerBound + scannedMember.span.lowerBound)..<(span.lowerBound
-                    + scannedMember.span.upperBound)
-                if let failure = Self.compare(member.value, scanned: scannedMember.kind, span: absolute, in: input) {
-                    return failure
-                }
-            }
-            return nil
-        default:
-            return "the scanner finds a \(kind) where the parser finds \(value): \(SocketIOProtocolFuzzing.show(slice))"
-        }
-    }
-
-    private static func bufferJSONString(_ text: String) -> [UInt8] {
-        Array(JSONString.encode(text).utf8)
-    }
-
     // MARK: Engine.IO query
 
     /// `FuzzEngineIOQuery`: the input as the target of an Engine.IO request (`/engine.io/?EIO=4&…`).
@@ -259,8 +140,12 @@ public enum TablecastFuzzing {
             return "POST /_tablecast/emit takes a payload that is not JSON: "
                 + SocketIOProtocolFuzzing.show(request.payload)
         }
-        var written = Array("{\"event\":".utf8) + Array(JSONString.encode(request.event).utf8)
-        written += Array(",\"payload\":".utf8) + request.payload + [UInt8(ascii: "}")]
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("event"); writer.value(request.event)
+        writer.key("payload"); writer.rawValue(request.payload)
+        writer.endObject()
+        let written = writer.bytes
         guard written.withUnsafeBytes({ EmitRequest.parse($0) }) == .success(request) else {
             return "the emit request written back, \(SocketIOProtocolFuzzing.show(written)), decodes otherwise"
         }

@@ -3,6 +3,7 @@ import Journal
 import Restaurant
 import Simulator
 import SocketIOProtocol
+import TablecastJSON
 
 /// `tablecast journal ls|show|stats|export|import|trim`: what people who investigate a journal need.
 ///
@@ -174,17 +175,21 @@ public enum JournalTools {
         let source = try ReplaySource(path: path, runID: runID, from: nil, to: nil)
         let reader = try JournalReader(path: path)
         let run = source.run
-        var header = JSONTextWriter()
-        header.raw("{\"format\":\"\(Self.exportFormat)\",\"version\":1,\"run\":{\"id\":\(run.id),\"startedAt\":")
-        header.raw("\(run.startedAtMillis),\"source\":")
-        header.string(run.source)
-        header.raw(",\"scenario\":")
-        header.optionalString(run.scenario)
-        header.raw(",\"seed\":\(run.seed.map(String.init) ?? "null"),\"tablecastVersion\":")
-        header.string(run.tablecastVersion)
-        header.raw(",\"meta\":")
-        header.optionalString(run.metaJSON)
-        header.raw("}}")
+        var header = JSONWriter()
+        header.beginObject()
+        header.key("format"); header.value(Self.exportFormat)
+        header.key("version"); header.value(1)
+        header.key("run")
+        header.beginObject()
+        header.key("id"); header.value(Int(run.id))
+        header.key("startedAt"); header.value(Int(run.startedAtMillis))
+        header.key("source"); header.value(run.source)
+        header.key("scenario"); header.value(run.scenario)
+        header.key("seed"); header.value(run.seed.map(Int.init))
+        header.key("tablecastVersion"); header.value(run.tablecastVersion)
+        header.key("meta"); header.value(run.metaJSON)
+        header.endObject()
+        header.endObject()
         output.line(bytes: header.bytes)
         var faults = source.faults[...]
         var count = 0
@@ -214,31 +219,50 @@ public enum JournalTools {
 
     /// The export line of `record`, without its newline; ``exportRecord(_:number:input:)`` reads it back.
     static func exportLine(_ record: ExportRecord) -> [UInt8] {
-        var line = JSONTextWriter()
+        var line = JSONWriter()
+        line.beginObject()
         switch record {
         case .fault(let fault):
-            line.raw("{\"fault\":{\"afterSeq\":\(fault.afterSeq),\"wallMs\":\(fault.wallMillis),")
-            line.raw("\"monoNs\":\(fault.monoNanos),\"kind\":")
-            line.string(fault.kind)
-            line.raw(",\"spec\":")
-            line.string(fault.spec)
-            line.raw("}}")
+            line.key("fault")
+            line.beginObject()
+            line.key("afterSeq"); line.value(Int(fault.afterSeq))
+            line.key("wallMs"); line.value(Int(fault.wallMillis))
+            line.key("monoNs"); line.value(Int(fault.monoNanos))
+            line.key("kind"); line.value(fault.kind)
+            line.key("spec"); line.value(fault.spec)
+            line.endObject()
         case .event(let event):
-            line.raw("{\"seq\":\(event.seq),\"wallMs\":\(event.wallMillis),\"monoNs\":\(event.monoNanos),\"namespace\":")
-            line.string(event.namespace)
-            line.raw(",\"name\":")
-            line.string(event.name)
-            line.jsonOrBase64("payload", event.payload)
+            line.key("seq"); line.value(Int(event.seq))
+            line.key("wallMs"); line.value(Int(event.wallMillis))
+            line.key("monoNs"); line.value(Int(event.monoNanos))
+            line.key("namespace"); line.value(event.namespace)
+            line.key("name"); line.value(event.name)
+            Self.writeJSONOrBase64(event.payload, key: "payload", into: &line)
             if let detail = event.detail {
-                line.jsonOrBase64("detail", detail)
+                Self.writeJSONOrBase64(detail, key: "detail", into: &line)
             }
             if let fault = event.fault {
-                line.raw(",\"fault\":")
-                line.string(fault)
+                line.key("fault"); line.value(fault)
             }
-            line.raw("}")
         }
+        line.endObject()
         return line.bytes
+    }
+
+    /// `"key":<bytes>` when they are one JSON value, `"keyBase64":"…"` otherwise (a recorded payload that was not
+    /// JSON), so that an import gets the bytes back exactly. JSON with whitespace around it, which an import would
+    /// trim, or with a newline in it, which would split the line, goes as base64 too.
+    private static func writeJSONOrBase64(_ value: [UInt8], key: String, into line: inout JSONWriter) {
+        let isJSON = value.withUnsafeBytes { bytes in
+            (try? JSONScanner.validate(bytes)).map { $0.1 == 0..<bytes.count } ?? false
+        } && !value.contains(0x0A)
+        if isJSON {
+            line.key(string: key)
+            line.rawValue(value)
+        } else {
+            line.key(string: key + "Base64")
+            line.value(Data(value).base64EncodedString())
+        }
     }
 
     /// Reads the header line of an export: the object of its run, once the line names the format.
@@ -366,38 +390,6 @@ public enum JournalTools {
         if seconds < 60 { return String(format: "%.1fs", seconds) }
         if seconds < 3600 { return "\(Int(seconds) / 60)m\(Int(seconds) % 60)s" }
         return "\(Int(seconds) / 3600)h\(Int(seconds) % 3600 / 60)m"
-    }
-}
-
-/// Builds one NDJSON line.
-private struct JSONTextWriter {
-    var bytes: [UInt8] = []
-
-    mutating func raw(_ text: String) {
-        self.bytes.append(contentsOf: text.utf8)
-    }
-
-    mutating func string(_ text: String) {
-        self.raw(JSONString.encode(text))
-    }
-
-    mutating func optionalString(_ text: String?) {
-        if let text { self.string(text) } else { self.raw("null") }
-    }
-
-    /// `,"name":<bytes>` when they are one JSON value, `,"nameBase64":"…"` otherwise (a recorded payload that was not
-    /// JSON), so that an import gets the bytes back exactly. JSON with whitespace around it, which an import would
-    /// trim, or with a newline in it, which would split the line, goes as base64 too.
-    mutating func jsonOrBase64(_ name: String, _ value: [UInt8]) {
-        let isJSON = value.withUnsafeBytes { bytes in
-            (try? JSONScanner.validate(bytes)).map { $0.1 == 0..<bytes.count } ?? false
-        } && !value.contains(0x0A)
-        if isJSON {
-            self.raw(",\"\(name)\":")
-            self.bytes.append(contentsOf: value)
-        } else {
-            self.raw(",\"\(name)Base64\":\"\(Data(value).base64EncodedString())\"")
-        }
     }
 }
 

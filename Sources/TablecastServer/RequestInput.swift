@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import SocketIOProtocol
+import TablecastJSON
 
 /// A JSON request body the REST API accepts: decoded strictly, every problem named by its field.
 protocol RequestInput: Decodable {
@@ -102,10 +103,11 @@ enum RequestBody {
             let path = prefix + member.key
             guard allowed.contains(member.key) else {
                 let expected = allowed.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
-                throw HTTPFailure.badField(path, "unknown field \(JSONString.encode(path)); expected \(expected)")
+                let name = JSONWriter.stringLiteral(path)
+                throw HTTPFailure.badField(path, "unknown field \(name); expected \(expected)")
             }
             guard seen.insert(member.key).inserted else {
-                throw HTTPFailure.badField(path, "field \(JSONString.encode(path)) appears twice")
+                throw HTTPFailure.badField(path, "field \(JSONWriter.stringLiteral(path)) appears twice")
             }
             guard let itemFields = nested[member.key], member.kind == .array else { continue }
             let elements = (try? JSONScanner.arrayElements(UnsafeRawBufferPointer(rebasing: bytes[member.span]))) ?? []

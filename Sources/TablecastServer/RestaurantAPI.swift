@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import Restaurant
+import TablecastJSON
 
 /// The fake backend's REST API: reads of the restaurant state, and writes that go through the lifecycle rules and
 /// emit the matching events.

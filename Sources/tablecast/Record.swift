@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import TablecastJSON
 import TablecastServer
 
 struct Record: AsyncParsableCommand {
@@ -50,7 +51,8 @@ struct Record: AsyncParsableCommand {
         else {
             throw ValidationError("URL must be http://HOST:PORT/NAMESPACE; got '\(self.url)'")
         }
-        if let auth = self.auth, (try? JSONSerialization.jsonObject(with: Data(auth.utf8))) as? [String: Any] == nil {
+        // The bytes go into the CONNECT packet as they are, so they must be what a server's scanner takes.
+        if let auth = self.auth, Array(auth.utf8).withUnsafeBytes({ (try? JSONScanner.validate($0))?.0 }) != .object {
             throw ValidationError("--auth must be a JSON object; got '\(auth)'")
         }
     }

@@ -87,3 +87,12 @@ def test_a_restaurant_file_error_names_file_line_and_field(tmp_path):
     assert result.returncode == 1, result
     assert result.stderr.strip() == f'error: {path}:4: menu[0].price: expected an integer, found "cheap"'
     assert not (tmp_path / "j.sqlite").exists()
+
+
+def test_record_takes_only_a_json_object_as_auth(tmp_path):
+    out = tmp_path / "recorded.sqlite"
+    for auth in ["[1]", '"token"', '{"token":', '{"token":"x"} trailing', "{'token':'x'}"]:
+        result = run("record", "http://127.0.0.1:9/events", "--out", str(out), "--auth", auth)
+        assert result.returncode == 64, (auth, result)
+        assert "--auth must be a JSON object" in result.stderr, (auth, result.stderr)
+        assert not out.exists()

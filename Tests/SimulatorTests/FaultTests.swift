@@ -188,3 +188,30 @@ struct ScenarioFaultTests {
         #expect(first.sink.faults == second.sink.faults)
     }
 }
+
+struct JournaledFaultTests {
+    /// The `faults` row of a disconnect or a delay reads back as the fault, for a replay to perform again.
+    @Test(arguments: [
+        Fault.disconnect(clients: .all, mode: .transport), .disconnect(clients: .count(3), mode: .namespace),
+        .disconnect(clients: .share(0.25), mode: .transport), .delay(milliseconds: 1500),
+    ])
+    func aJournaledFaultReadsBack(fault: Fault) throws {
+        let spec = try #require(fault.journalSpec(disconnected: 2))
+        #expect(Fault(journalKind: fault.kind.rawValue, spec: spec) == fault)
+    }
+
+    @Test(arguments: [
+        ("delay", #"{"ms":0}"#), ("delay", #"{"ms":-5}"#), ("delay", #"{"ms":2.5}"#), ("delay", #"{"ms":"500"}"#),
+        ("delay", #"[500]"#), ("delay", "not json"), ("disconnect", #"{"clients":3,"mode":"transport"}"#),
+        ("disconnect", #"{"clients":"all","mode":"shout"}"#), ("disconnect", #"{"mode":"transport"}"#),
+        ("gap", #"{"from":"a","to":"b","reason":"c"}"#), ("duplicate", #"{"ms":500}"#),
+    ])
+    func anUnknownSpecIsNoFault(kind: String, spec: String) {
+        #expect(Fault(journalKind: kind, spec: spec) == nil)
+    }
+
+    /// A spec another writer spaced, or that holds a fraction that is a whole number, is read all the same.
+    @Test func aSpecIsReadAsJSON() {
+        #expect(Fault(journalKind: "delay", spec: #" { "ms" : 2.0e3 } "#) == .delay(milliseconds: 2000))
+    }
+}

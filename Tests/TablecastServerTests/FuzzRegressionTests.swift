@@ -27,10 +27,6 @@ struct FuzzRegressionTests {
         }
     }
 
-    @Test func fuzzJSON() throws {
-        try Self.replay("FuzzJSON", TablecastFuzzing.json)
-    }
-
     @Test func fuzzEngineIOQuery() throws {
         try Self.replay("FuzzEngineIOQuery", TablecastFuzzing.engineIOQuery)
     }

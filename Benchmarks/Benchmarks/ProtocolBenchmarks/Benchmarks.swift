@@ -2,6 +2,7 @@ import Benchmark
 import BenchmarkFixtures
 import NIOCore
 import SocketIOProtocol
+import TablecastJSON
 
 /// The number of events in one long-polling payload: a batch as the broadcaster coalesces it (32 to 64 events).
 private let eventsPerPollingPayload = 32

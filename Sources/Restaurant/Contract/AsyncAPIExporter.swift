@@ -1,3 +1,5 @@
+import TablecastJSON
+
 /// Writes the `/events` contract as an AsyncAPI 3.0.0 document (in JSON), generated from ``EventCatalog``.
 ///
 /// The document describes tablecast, the application that emits the events, so every operation's `action` is
@@ -26,7 +28,7 @@ public enum AsyncAPIExporter {
         self.document.document
     }
 
-    static var document: ContractJSON {
+    static var document: JSONValue {
         let events = EventCatalog.events
         return .object([
             .init("asyncapi", "3.0.0"),
@@ -53,7 +55,7 @@ public enum AsyncAPIExporter {
         ])
     }
 
-    private static var info: ContractJSON {
+    private static var info: JSONValue {
         .object([
             .init("title", "tablecast /events"),
             .init("version", .string(ContractSchemas.version)),
@@ -69,7 +71,7 @@ public enum AsyncAPIExporter {
         ])
     }
 
-    private static var server: ContractJSON {
+    private static var server: JSONValue {
         .object([
             .init("host", "localhost:4000"),
             .init("protocol", "ws"),
@@ -84,7 +86,7 @@ public enum AsyncAPIExporter {
         ])
     }
 
-    private static func channel(_ events: [EventDescriptor]) -> ContractJSON {
+    private static func channel(_ events: [EventDescriptor]) -> JSONValue {
         .object([
             .init("address", "/events"),
             .init("title", "/events"),
@@ -102,7 +104,7 @@ public enum AsyncAPIExporter {
         ])
     }
 
-    private static func operation(_ event: EventDescriptor) -> ContractJSON.Member {
+    private static func operation(_ event: EventDescriptor) -> JSONValue.Member {
         let id = ContractSchemas.identifier(for: event.name)
         return .init(
             "send" + id.prefix(1).uppercased() + id.dropFirst(),
@@ -115,10 +117,10 @@ public enum AsyncAPIExporter {
         )
     }
 
-    private static func message(_ event: EventDescriptor) -> ContractJSON.Member {
-        let example: ContractJSON
-        do throws(JSONParseError) {
-            example = ContractJSON(try JSONParser.parse(event.example.payload).value)
+    private static func message(_ event: EventDescriptor) -> JSONValue.Member {
+        let example: JSONValue
+        do throws(JSONError) {
+            example = try JSONParser.parse(event.example.payload).value
         } catch {
             preconditionFailure("the catalog's example of \(event.name.rawValue) is not JSON: \(error.reason)")
         }

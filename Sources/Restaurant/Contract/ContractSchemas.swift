@@ -1,3 +1,5 @@
+import TablecastJSON
+
 /// The catalog read for the exporters: the named types in a fixed order, their JSON Schema form, and the names
 /// generated code gives to events and enumerations.
 ///
@@ -82,7 +84,7 @@ enum ContractSchemas {
     /// - Parameters:
     ///   - object: The object type.
     ///   - referencePrefix: Where the named types live, such as `#/$defs/`.
-    static func schema(of object: ObjectSchema, referencePrefix: String) -> ContractJSON {
+    static func schema(of object: ObjectSchema, referencePrefix: String) -> JSONValue {
         .object([
             .init("title", .string(object.name)),
             .init("description", .string(object.description)),
@@ -102,8 +104,8 @@ enum ContractSchemas {
     }
 
     /// The JSON Schema of a property's type; `description` comes first when given.
-    static func schema(of type: SchemaType, description: String?, referencePrefix: String) -> ContractJSON {
-        var members: [ContractJSON.Member] = []
+    static func schema(of type: SchemaType, description: String?, referencePrefix: String) -> JSONValue {
+        var members: [JSONValue.Member] = []
         if let description {
             members.append(.init("description", .string(description)))
         }
@@ -111,21 +113,21 @@ enum ContractSchemas {
         return .object(members)
     }
 
-    private static func keywords(of type: SchemaType, referencePrefix: String) -> [ContractJSON.Member] {
+    private static func keywords(of type: SchemaType, referencePrefix: String) -> [JSONValue.Member] {
         switch type {
         case .integer(let minimum):
-            var members: [ContractJSON.Member] = [.init("type", "integer")]
+            var members: [JSONValue.Member] = [.init("type", "integer")]
             if let minimum { members.append(.init("minimum", .integer(minimum))) }
             return members
         case .string(let format):
-            var members: [ContractJSON.Member] = [.init("type", "string")]
+            var members: [JSONValue.Member] = [.init("type", "string")]
             if let format { members.append(.init("format", .string(format))) }
             if format == "date-time" { members.append(.init("pattern", .string(self.timePattern))) }
             return members
         case .boolean:
             return [.init("type", "boolean")]
         case .enumeration(let values):
-            return [.init("type", "string"), .init("enum", .array(values.map(ContractJSON.string)))]
+            return [.init("type", "string"), .init("enum", .array(values.map(JSONValue.string)))]
         case .array(let element):
             return [
                 .init("type", "array"),
@@ -140,7 +142,7 @@ enum ContractSchemas {
 
     /// A scalar or array admits `null` through its `type` (and its `enum`, which must list `null` too); a reference
     /// cannot take siblings that change it, so it becomes `anyOf` with `null`.
-    private static func nullableKeywords(of inner: SchemaType, referencePrefix: String) -> [ContractJSON.Member] {
+    private static func nullableKeywords(of inner: SchemaType, referencePrefix: String) -> [JSONValue.Member] {
         if case .nullable(let innermost) = inner {
             return self.nullableKeywords(of: innermost, referencePrefix: referencePrefix)
         }

@@ -1,3 +1,5 @@
+import TablecastJSON
+
 /// Writes the `/events` contract as one JSON Schema (draft 2020-12) document, generated from ``EventCatalog``.
 ///
 /// The layout, in this key order:
@@ -22,7 +24,7 @@ public enum JSONSchemaExporter {
         self.document.document
     }
 
-    static var document: ContractJSON {
+    static var document: JSONValue {
         let prefix = "#/$defs/"
         return .object([
             .init("$schema", "https://json-schema.org/draft/2020-12/schema"),

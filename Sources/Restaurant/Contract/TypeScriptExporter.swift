@@ -1,3 +1,5 @@
+import TablecastJSON
+
 /// Writes the `/events` contract as a TypeScript declaration file (`.d.ts`), generated from ``EventCatalog``.
 ///
 /// The layout, in this order: a header comment; `ContractVersion`; a type alias per enumeration (string-literal
@@ -128,7 +130,7 @@ public enum TypeScriptExporter {
 
     /// A TypeScript string literal; JSON string syntax is valid TypeScript.
     private static func literal(_ text: String) -> String {
-        ContractJSON.string(text).compact
+        JSONValue.string(text).compact
     }
 
     /// Text safe inside a `/** … */` comment.

@@ -1,5 +1,5 @@
-import Foundation
 import Restaurant
+import TablecastJSON
 
 /// A fault the backend contract warns frontends about, injected on purpose so that a frontend can prove it survives
 /// it (`EVENTS.md`, "Client guidelines").
@@ -123,17 +123,17 @@ extension Fault {
     /// The fault a journal's `faults` row records (a disconnect or a delay), for a replay to perform again; `nil` for
     /// a kind or a spec this tablecast does not know.
     public init?(journalKind kind: String, spec: String) {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(spec.utf8)) as? [String: Any] else {
+        guard let object = try? JSONParser.parse(Array(spec.utf8)).value, case .object = object else {
             return nil
         }
         switch Kind(rawValue: kind) {
         case .disconnect?:
-            guard let clientsText = object["clients"] as? String, let clients = ClientCount(clientsText),
-                let modeText = object["mode"] as? String, let mode = DisconnectMode(rawValue: modeText)
+            guard case .string(let clientsText)? = object["clients"], let clients = ClientCount(clientsText),
+                case .string(let modeText)? = object["mode"], let mode = DisconnectMode(rawValue: modeText)
             else { return nil }
             self = .disconnect(clients: clients, mode: mode)
         case .delay?:
-            guard let milliseconds = object["ms"] as? Int, milliseconds > 0 else { return nil }
+            guard let milliseconds = object["ms"]?.integerValue, milliseconds > 0 else { return nil }
             self = .delay(milliseconds: milliseconds)
         default:
             return nil

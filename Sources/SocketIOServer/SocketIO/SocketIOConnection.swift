@@ -2,6 +2,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import SocketIOProtocol
+import TablecastJSON
 
 /// The Socket.IO layer of one Engine.IO session: namespace membership, binary reassembly, dispatch.
 final class SocketIOConnection: EngineSessionDelegate {

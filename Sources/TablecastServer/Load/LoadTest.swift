@@ -1,5 +1,6 @@
 import Foundation
 import SocketIOClient
+import TablecastJSON
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -102,8 +103,8 @@ public enum LoadTest {
             request.timeoutInterval = 15
             do {
                 let (data, _) = try await URLSession.shared.data(for: request)
-                guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                    let lastSeq = object["lastSeq"] as? Int
+                guard let health = try? JSONParser.parse([UInt8](data)).value,
+                    let lastSeq = health["lastSeq"]?.integerValue
                 else { return nil }
                 return Int64(lastSeq)
             } catch {

@@ -6,6 +6,7 @@ import Restaurant
 import SocketIOClient
 import SocketIOProtocol
 import Synchronization
+import TablecastJSON
 import UnixSignals
 
 /// `tablecast record URL --out FILE`: journals every event a Socket.IO server broadcasts on a namespace.
@@ -232,15 +233,24 @@ public enum Recorder {
 
     /// A `gap` row of the `faults` table, placed after the last event before it.
     private static func journal(_ gap: Gap, afterSeq: Int64, into writer: JournalWriter) throws(JournalError) {
-        var spec = "{\"from\":\"\(Self.time(gap.fromWallMillis))\",\"to\":\"\(Self.time(gap.toWallMillis))\","
-        spec += "\"reason\":" + JSONString.encode(gap.description) + "}"
+        var spec = JSONWriter()
+        spec.beginObject()
+        spec.key("from"); spec.value(Self.time(gap.fromWallMillis))
+        spec.key("to"); spec.value(Self.time(gap.toWallMillis))
+        spec.key("reason"); spec.value(gap.description)
+        spec.endObject()
         try writer.append(fault: JournalFault(afterSeq: afterSeq, monoNanos: gap.fromMonoNanos,
-                                              wallMillis: gap.fromWallMillis, kind: "gap", spec: spec))
+                                              wallMillis: gap.fromWallMillis, kind: "gap", spec: spec.text))
     }
 
     /// The run's `meta_json`: where it was recorded from.
     private static func metadata(_ options: Options) -> String {
-        "{\"recordedFrom\":\(JSONString.encode(options.url)),\"transport\":\"\(options.transport.rawValue)\"}"
+        var meta = JSONWriter()
+        meta.beginObject()
+        meta.key("recordedFrom"); meta.value(options.url)
+        meta.key("transport"); meta.value(options.transport.rawValue)
+        meta.endObject()
+        return meta.text
     }
 
     /// A reason on one line, at most 300 characters (a server's error page can be long).

@@ -3,6 +3,7 @@ import Journal
 import NIOCore
 import Restaurant
 import SocketIOProtocol
+import TablecastJSON
 
 /// `GET /_tablecast/replay` (where the replay stands) and `POST /_tablecast/replay` (pause, resume, step, seek,
 /// speed).
@@ -33,7 +34,7 @@ struct ReplayAPI {
                 let text = member.kind == .string
                     ? (try? JSONScanner.decodeString(value)) : String(decoding: value, as: UTF8.self)
                 guard seen.insert(member.key).inserted else {
-                    throw .badField(member.key, "field \(JSONString.encode(member.key)) appears twice")
+                    throw .badField(member.key, "field \(JSONWriter.stringLiteral(member.key)) appears twice")
                 }
                 switch member.key {
                 case "paused":
@@ -61,7 +62,8 @@ struct ReplayAPI {
                     change.speed = speed
                 default:
                     let expected = Self.fieldNames.map { "\"\($0)\"" }.joined(separator: ", ")
-                    throw .badField(member.key, "unknown field \(JSONString.encode(member.key)); expected \(expected)")
+                    let name = JSONWriter.stringLiteral(member.key)
+                    throw .badField(member.key, "unknown field \(name); expected \(expected)")
                 }
             }
             return change

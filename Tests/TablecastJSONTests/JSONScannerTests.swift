@@ -1,4 +1,4 @@
-import SocketIOProtocol
+import TablecastJSON
 import Testing
 
 struct JSONScannerTests {
@@ -25,7 +25,7 @@ struct JSONScannerTests {
         "[\"a\"]]",
     ])
     func rejectsInvalidJSON(text: String) {
-        #expect(throws: JSONScanError.self) { try self.validate(text) }
+        #expect(throws: JSONError.self) { try self.validate(text) }
     }
 
     @Test(arguments: [
@@ -37,12 +37,12 @@ struct JSONScannerTests {
         [0xFF],
     ] as [[UInt8]])
     func rejectsInvalidUTF8(bytes: [UInt8]) {
-        #expect(throws: JSONScanError.self) { try self.validate(bytes: bytes) }
+        #expect(throws: JSONError.self) { try self.validate(bytes: bytes) }
     }
 
     @Test func rejectsNestingBeyondTheLimit() throws {
         let deep = String(repeating: "[", count: 300) + String(repeating: "]", count: 300)
-        #expect(throws: JSONScanError.self) { try self.validate(deep) }
+        #expect(throws: JSONError.self) { try self.validate(deep) }
         let fine = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
         #expect(try self.validate(fine) == .array)
     }
