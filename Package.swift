@@ -146,12 +146,18 @@ let package = Package(
         ),
         .testTarget(
             name: "TablecastJSONTests",
-            dependencies: ["TablecastJSON"],
+            dependencies: ["TablecastJSON", "FuzzReplay"],
+            swiftSettings: swiftSettings
+        ),
+        // What each test target's FuzzRegressionTests shares: replaying FuzzTesting's fail cases and seeds.
+        .target(
+            name: "FuzzReplay",
+            path: "Tests/FuzzReplay",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SocketIOProtocolTests",
-            dependencies: ["SocketIOProtocol"],
+            dependencies: ["SocketIOProtocol", "FuzzReplay"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -187,6 +193,7 @@ let package = Package(
         .testTarget(
             name: "SocketIOClientTests",
             dependencies: [
+                "FuzzReplay",
                 "SocketIOClient",
                 "SocketIOProtocol",
                 "TablecastServer",
@@ -201,6 +208,7 @@ let package = Package(
         .testTarget(
             name: "TablecastServerTests",
             dependencies: [
+                "FuzzReplay",
                 "TablecastServer",
                 "Journal",
                 "Simulator",
