@@ -26,7 +26,7 @@ public final class EmissionPipeline: Sendable {
     /// The namespace events are broadcast on.
     public let namespace: String
     public let durability: Durability
-    /// Past this many uncommitted bytes in the journal, ``admit()`` refuses new work.
+    /// Past this many uncommitted bytes in the journal, an input that is not admitted is refused (503 for an API).
     public let maxBacklogBytes: Int
     let journal: JournalWriter
     private let outputs: [any EmissionOutput]
@@ -94,17 +94,8 @@ public final class EmissionPipeline: Sendable {
         }
     }
 
-    /// Refuses new work while the journal is behind: what a source asks before a unit of work (a REST write, a
-    /// simulation step), so that a journal that cannot keep up holds its sources back (an API answers 503, a
-    /// simulation or a replay waits) instead of queueing without bound. Work admitted is never dropped.
-    public func admit() throws(Backpressure) {
-        let backlog = self.journal.backlogBytes
-        if backlog > self.maxBacklogBytes {
-            throw Backpressure(backlogBytes: backlog, maxBacklogBytes: self.maxBacklogBytes)
-        }
-    }
-
-    /// Whether the journal is past its backlog bound now.
+    /// Whether the journal is past its backlog bound now: what a paced source (simulation, replay) checks before an
+    /// item, and waits on, so that a journal that cannot keep up holds it back instead of queueing without bound.
     public var journalIsBehind: Bool {
         self.journal.backlogBytes > self.maxBacklogBytes
     }
@@ -130,8 +121,9 @@ public final class EmissionPipeline: Sendable {
     // MARK: Inputs
 
     /// Runs a command and emits what it causes.
-    /// - Parameter admitted: whether the caller already asked ``admit()`` (a simulation step does, once for all its
-    ///   commands); otherwise the command is refused while the journal is behind, before it runs.
+    /// - Parameter admitted: whether the caller already waited out the journal's backlog (``journalIsBehind``: a
+    ///   simulation step does, once for all its commands); otherwise the command is refused while the journal is
+    ///   behind, before it runs.
     /// - Returns: the events emitted, in order.
     @discardableResult
     public func perform(
