@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Restaurant", targets: ["Restaurant"]),
         .library(name: "Simulator", targets: ["Simulator"]),
         .library(name: "TablecastJSON", targets: ["TablecastJSON"]),
+        .library(name: "SocketIORedis", targets: ["SocketIORedis"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -41,13 +42,35 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .systemLibrary(
+            name: "CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
         .target(
             name: "TablecastJSON",
             swiftSettings: swiftSettings
         ),
+        // A blocking Redis client on hiredis, for the Redis transports' dedicated threads.
+        .target(
+            name: "Redis",
+            dependencies: ["CHiredis"],
+            swiftSettings: swiftSettings
+        ),
+        // The socket.io Redis adapters' wire formats: msgpack, JavaScript's value rules, the messages.
+        .target(
+            name: "SocketIORedis",
+            dependencies: ["SocketIOProtocol", "TablecastJSON"],
+            swiftSettings: swiftSettings
+        ),
+        // Condition locks and detached threads for the blocking work of the journal and of Redis connections.
+        .target(
+            name: "Threading",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Journal",
-            dependencies: ["CSQLite"],
+            dependencies: ["CSQLite", "Threading"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -115,6 +138,9 @@ let package = Package(
             name: "TablecastServer",
             dependencies: [
                 "Journal",
+                "Redis",
+                "SocketIORedis",
+                "Threading",
                 "Restaurant",
                 "Simulator",
                 "SocketIOClient",
@@ -168,6 +194,16 @@ let package = Package(
         .testTarget(
             name: "SimulatorTests",
             dependencies: ["Simulator", "Restaurant"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SocketIORedisTests",
+            dependencies: ["SocketIORedis", "TablecastJSON", "FuzzReplay"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RedisTests",
+            dependencies: ["Redis"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,3 +1,5 @@
+import Threading
+
 /// The writer and checkpointer threads and the state they share with appenders.
 extension JournalWriter {
     /// The statement both threads checkpoint with; its one row is (busy, log frames, checkpointed frames).

@@ -1,3 +1,5 @@
+import Threading
+
 /// Appends events (and injected faults) to a journal from any thread, writing them on one dedicated thread.
 ///
 /// `append` is O(1): it adds the event to a pending buffer under one lock and wakes the writer thread. The thread,

@@ -14,28 +14,28 @@ import Darwin
 /// `@unchecked Sendable`: `state` is only read or written inside `withLock` (or a wait), that is with `mutex` held,
 /// and the pthread objects are designed for use from several threads. `State` is `Sendable`, so values moving in and
 /// out of the lock carry no shared mutable state of their own.
-final class ConditionLock<State: Sendable>: @unchecked Sendable {
+public final class ConditionLock<State: Sendable>: @unchecked Sendable {
     /// A condition variable of this lock, by index.
-    struct Condition: Sendable {
-        fileprivate let index: Int
+    public struct Condition: Sendable {
+        @usableFromInline let index: Int
 
         /// The condition with the given index, which must be below the lock's `conditionCount`.
-        init(_ index: Int) {
+        public init(_ index: Int) {
             self.index = index
         }
     }
 
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private let conditions: UnsafeMutablePointer<pthread_cond_t>
-    private let conditionCount: Int
-    private var state: State
+    @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    @usableFromInline let conditions: UnsafeMutablePointer<pthread_cond_t>
+    @usableFromInline let conditionCount: Int
+    @usableFromInline var state: State
 
     /// Creates the lock.
     ///
     /// - Parameters:
     ///   - state: The initial value.
     ///   - conditionCount: How many condition variables to create.
-    init(_ state: State, conditionCount: Int) {
+    public init(_ state: State, conditionCount: Int) {
         self.state = state
         self.conditionCount = conditionCount
         self.mutex = .allocate(capacity: 1)
@@ -57,7 +57,8 @@ final class ConditionLock<State: Sendable>: @unchecked Sendable {
     }
 
     /// Runs `body` with the mutex held.
-    func withLock<Result, Failure: Error>(_ body: (inout State) throws(Failure) -> Result) throws(Failure) -> Result {
+    @inlinable
+    public func withLock<Result, Failure: Error>(_ body: (inout State) throws(Failure) -> Result) throws(Failure) -> Result {
         pthread_mutex_lock(self.mutex)
         defer { pthread_mutex_unlock(self.mutex) }
         return try body(&self.state)
@@ -69,7 +70,8 @@ final class ConditionLock<State: Sendable>: @unchecked Sendable {
     ///   - condition: The condition variable that is signalled when the state may have become ready.
     ///   - isReady: Whether to stop waiting; checked before the first wait and after every wakeup.
     ///   - body: Runs once `isReady` holds.
-    func withLock<Result, Failure: Error>(
+    @inlinable
+    public func withLock<Result, Failure: Error>(
         waitingOn condition: Condition,
         until isReady: (State) -> Bool,
         _ body: (inout State) throws(Failure) -> Result
@@ -83,12 +85,14 @@ final class ConditionLock<State: Sendable>: @unchecked Sendable {
     }
 
     /// Wakes one thread waiting on `condition`.
-    func signal(_ condition: Condition) {
+    @inlinable
+    public func signal(_ condition: Condition) {
         pthread_cond_signal(self.conditions + condition.index)
     }
 
     /// Wakes every thread waiting on `condition`.
-    func broadcast(_ condition: Condition) {
+    @inlinable
+    public func broadcast(_ condition: Condition) {
         pthread_cond_broadcast(self.conditions + condition.index)
     }
 }

@@ -7,7 +7,7 @@ import Darwin
 #endif
 
 /// Starts detached pthreads for blocking work that must stay off event loops and the cooperative pool.
-enum DetachedThread {
+public enum DetachedThread {
     /// The closure a new thread runs, passed through pthread's untyped context pointer.
     private final class Entry {
         let body: () -> Void
@@ -21,7 +21,7 @@ enum DetachedThread {
     ///
     /// - Parameter body: The work; `sending`, so whatever it captures belongs to the new thread alone.
     /// - Returns: 0, or the error number from `pthread_create`.
-    static func start(_ body: sending @escaping () -> Void) -> Int32 {
+    public static func start(_ body: sending @escaping () -> Void) -> Int32 {
         let entry = Unmanaged.passRetained(Entry(body: body))
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
