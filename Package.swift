@@ -163,6 +163,7 @@ let package = Package(
         .executableTarget(
             name: "tablecast",
             dependencies: [
+                "Redis",
                 "TablecastJSON",
                 "TablecastServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

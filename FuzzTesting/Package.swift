@@ -26,6 +26,10 @@ let package = Package(
             dependencies: [.product(name: "SocketIOClient", package: "tablecast")]
         ),
         .executableTarget(
+            name: "FuzzRedisAdapter",
+            dependencies: [.product(name: "SocketIORedis", package: "tablecast")]
+        ),
+        .executableTarget(
             name: "FuzzJSON",
             dependencies: [.product(name: "TablecastJSON", package: "tablecast")]
         ),

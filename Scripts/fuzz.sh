@@ -25,6 +25,7 @@ targets=(
     FuzzRequestBody
     FuzzJournalLine
     FuzzLoadClient
+    FuzzRedisAdapter
 )
 
 # Swift's own crash backtracer reads the crashed process's memory, which the address sanitizer reports, and can
@@ -51,12 +52,13 @@ is_target() {
     return 1
 }
 
-# The root package's system library (CSQLite) needs SQLite's headers and pkg-config, as in Scripts/test.sh. libFuzzer
+# The root package's system libraries (CSQLite, CHiredis) need SQLite's and hiredis's headers and pkg-config, as in Scripts/test.sh. libFuzzer
 # and the address sanitizer come with the Swift toolchain.
 install_packages() {
     local missing=()
     command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
     pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)
+    pkg-config --exists hiredis 2>/dev/null || missing+=(libhiredis-dev)
     if [ ${#missing[@]} -gt 0 ]; then
         echo "installing ${missing[*]}"
         local sudo=""

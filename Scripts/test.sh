@@ -4,11 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# System packages: SQLite's headers for the CSQLite module map, pkg-config to find them, and a TypeScript compiler
-# (`tsc`) that the interop tests compile the generated .d.ts with.
+# System packages: SQLite's and hiredis's headers for the CSQLite and CHiredis module maps, pkg-config to find them, a
+# TypeScript compiler (`tsc`) that the interop tests compile the generated .d.ts with, and the Redis server the Redis
+# tests start (on a free loopback port of their own; the package's own service is not used).
 missing=()
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)
+pkg-config --exists hiredis 2>/dev/null || missing+=(libhiredis-dev)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v tsc >/dev/null 2>&1 || missing+=(node-typescript)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]}"
@@ -17,7 +20,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
 
-# Python interop client and the JSON Schema validator, pinned.
+# Python interop clients (python-socketio, redis-py, msgpack) and the JSON Schema validator, pinned.
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi

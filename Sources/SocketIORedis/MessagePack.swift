@@ -1,3 +1,5 @@
+import TablecastJSON
+
 /// A decoded MessagePack value: what the classic Redis adapter, its emitter (notepack.io) and the Streams adapter's
 /// binary path (`@msgpack/msgpack`) put on the wire.
 public enum MessagePackValue: Sendable, Equatable {
@@ -48,8 +50,9 @@ public struct MessagePackError: Error, Sendable, Equatable, CustomStringConverti
 
 /// Decodes one MessagePack value, as notepack.io does: every format of the spec, and trailing bytes are an error.
 public enum MessagePackDecoder {
-    /// Deeper nesting is refused: a Socket.IO packet is a few levels deep, and recursion must stay bounded.
-    public static let maximumDepth = 128
+    /// Deeper nesting is refused: a packet is a few levels deep, recursion stays bounded, and its JSON (one level more
+    /// where a `Buffer` becomes a placeholder object) stays within what ``JSONParser`` reads.
+    public static let maximumDepth = JSONParser.maximumDepth - 1
 
     public static func decode(_ bytes: [UInt8]) throws(MessagePackError) -> MessagePackValue {
         var reader = Reader(bytes: bytes)

@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import Journal
 import NIOCore
+import Redis
 import SocketIOProtocol
 import SocketIOServer
 import TablecastJSON
@@ -10,6 +11,7 @@ import TablecastJSON
 struct ControlAPI {
     let pipeline: EmissionPipeline
     let engine: EngineServer
+    var redisEmitter: RedisEmitter? = nil
 
     /// The largest payload an event may carry: the `maxPayload` Engine.IO advertises to clients.
     var maxPayload: Int { self.engine.configuration.maxPayload }
@@ -62,19 +64,37 @@ struct ControlAPI {
         }
     }
 
-    /// `GET /_tablecast/health`: `{"status":"ok","clients":N,"lastSeq":N}`, or 503 with the journal's failure.
+    /// `GET /_tablecast/health`: `{"status":"ok","clients":N,"lastSeq":N}` (with `"redisEmit":{…}` when publishing
+    /// into Redis), or 503 with the journal's failure.
     func health() -> Response {
         let clients = self.engine.broadcaster?.subscribers ?? 0
         let lastSeq = self.pipeline.lastSeq
-        if let failure = self.pipeline.journal.statistics.failure {
-            var body = ByteBuffer()
-            body.writeString("{\"status\":\"error\",\"clients\":\(clients),\"lastSeq\":\(lastSeq),\"error\":")
-            body.writeJSONString(failure.description)
-            body.writeString("}")
-            return Response(status: .serviceUnavailable, headers: [.contentType: "application/json"],
-                            body: ResponseBody(byteBuffer: body))
+        var body = JSONWriter()
+        body.beginObject()
+        let failure = self.pipeline.journal.statistics.failure
+        body.key("status"); body.value(failure == nil ? "ok" : "error")
+        body.key("clients"); body.value(clients)
+        body.key("lastSeq"); body.value(Int(lastSeq))
+        if let failure {
+            body.key("error"); body.value(failure.description)
         }
-        return .json(.ok, "{\"status\":\"ok\",\"clients\":\(clients),\"lastSeq\":\(lastSeq)}")
+        if let emitter = self.redisEmitter {
+            let statistics = emitter.statistics
+            body.key("redisEmit")
+            body.beginObject()
+            body.key("redis"); body.value(emitter.endpoint.description)
+            body.key("channel"); body.value(emitter.channel)
+            body.key("connected"); body.value(statistics.link.connected)
+            body.key("published"); body.value(statistics.published)
+            body.key("backlog"); body.value(statistics.backlog)
+            body.key("dropped"); body.value(statistics.dropped)
+            body.key("reconnects"); body.value(statistics.link.reconnects)
+            body.key("lastError"); body.value(statistics.link.lastError)
+            body.endObject()
+        }
+        body.endObject()
+        return Response(status: failure == nil ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.bytes)))
     }
 }
 

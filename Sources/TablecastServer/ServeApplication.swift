@@ -3,6 +3,7 @@ import Journal
 import Logging
 import NIOCore
 import NIOPosix
+import Redis
 import Restaurant
 import Foundation
 import ServiceLifecycle
@@ -33,6 +34,8 @@ public struct ServeApplication: Sendable {
         public var durability: Durability = .async
         /// The journal's uncommitted bytes past which sources are held back.
         public var maxJournalBacklogBytes = EmissionPipeline.defaultMaxBacklogBytes
+        /// A classic-adapter Socket.IO cluster every event is also published into (`--redis-emit`).
+        public var redisEmit: RedisEmitConfiguration? = nil
 
         public init(listen: ListenConfiguration = ListenConfiguration(), journalPath: String = "tablecast.sqlite",
                     engine: EngineIOConfiguration = EngineIOConfiguration(),
@@ -85,6 +88,8 @@ public struct ServeApplication: Sendable {
     /// The replay, when the server replays a journal.
     public let replay: ReplayRunner?
     public let socketIO: SocketIOServer
+    /// The publisher into a Redis cluster, with `--redis-emit`.
+    public let redisEmitter: RedisEmitter?
     /// Every connection open now.
     public let connections: ConnectionRegistry
     /// The services in start order; graceful shutdown runs in reverse: sessions close, HTTP drains, journal commits.
@@ -126,11 +131,17 @@ public struct ServeApplication: Sendable {
             logger: logger
         )
         let engine = socketIO.engine
+        let redisEmitter = configuration.redisEmit.map { emit in
+            RedisEmitter(endpoint: emit.endpoint, key: emit.key, namespace: "/events", maxBacklog: emit.maxBacklog,
+                         logger: logger)
+        }
+        let outputs: [any EmissionOutput] = [LocalDelivery(broadcaster: broadcaster, engine: socketIO.engine)]
+            + (redisEmitter.map { [$0] } ?? [])
         let pipeline = EmissionPipeline(
             namespace: "/events",
             state: RestaurantState(definition: configuration.restaurant),
             journal: journal,
-            outputs: [LocalDelivery(broadcaster: broadcaster, engine: socketIO.engine)],
+            outputs: outputs,
             durability: configuration.durability,
             maxBacklogBytes: configuration.maxJournalBacklogBytes,
             timers: MultiThreadedEventLoopGroup.singleton.any()
@@ -149,7 +160,7 @@ public struct ServeApplication: Sendable {
         }
         router.add(middleware: EngineIOMiddleware(servers: [socketIO.engine]))
         router.add(middleware: CommitBeforeAnswerMiddleware(pipeline: pipeline))
-        ControlAPI(pipeline: pipeline, engine: socketIO.engine).register(on: router)
+        ControlAPI(pipeline: pipeline, engine: socketIO.engine, redisEmitter: redisEmitter).register(on: router)
         FaultAPI(pipeline: pipeline, maxBody: ControlAPI.maxBody(maxPayload: configuration.engine.maxPayload)).register(on: router)
         RestaurantAPI(pipeline: pipeline).register(on: router)
         let simulation = configuration.simulation.map { SimulationRunner(scenario: $0, pipeline: pipeline, logger: logger) }
@@ -160,7 +171,7 @@ public struct ServeApplication: Sendable {
         }
         ReplayAPI(runner: replay).register(on: router)
         ServerMetrics(pipeline: pipeline, engine: socketIO.engine, simulation: simulation, replay: replay,
-                      connections: connections).register(on: router)
+                      connections: connections, redisEmitter: redisEmitter).register(on: router)
         // Say what is simulated once the server listens (not before: a server that cannot bind simulates nothing).
         var listen = configuration.listen
         if let summary = simulation?.summary ?? replay?.summary {
@@ -179,8 +190,10 @@ public struct ServeApplication: Sendable {
         self.connections = connections
         self.logger = logger
         self.listen = configuration.listen
-        self.services = [
-            JournalService(journal: journal),
+        self.redisEmitter = redisEmitter
+        // Graceful shutdown runs in reverse: the sources stop, sessions close, HTTP drains, the Redis emitter
+        // publishes what is queued, the journal commits.
+        self.services = [JournalService(journal: journal)] + (redisEmitter.map { [$0] } ?? []) + [
             app,
             EngineShutdownService(engines: [socketIO.engine]),
         ] + (simulation.map { [$0] } ?? []) + (replay.map { [$0] } ?? [])
@@ -196,5 +209,20 @@ public struct ServeApplication: Sendable {
     /// Runs until SIGINT or SIGTERM, then shuts down gracefully.
     public func run() async throws {
         try await HTTPApplication.runUntilSignalled(self.services, listen: self.listen, logger: self.logger)
+    }
+}
+
+/// `--redis-emit`: where and how events are published into a classic-adapter cluster.
+public struct RedisEmitConfiguration: Sendable {
+    public var endpoint: RedisEndpoint
+    /// The adapter's `key` (channel prefix): `socket.io` unless the cluster changed it.
+    public var key: String
+    /// Events that may wait for Redis before new ones are dropped (and counted).
+    public var maxBacklog: Int
+
+    public init(endpoint: RedisEndpoint, key: String = "socket.io", maxBacklog: Int = 100_000) {
+        self.endpoint = endpoint
+        self.key = key
+        self.maxBacklog = maxBacklog
     }
 }

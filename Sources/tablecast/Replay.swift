@@ -23,6 +23,8 @@ struct Replay: AsyncParsableCommand {
 
     @OptionGroup var journalOptions: JournalOptions
 
+    @OptionGroup(title: "Redis") var redisOptions: RedisOptions
+
     @Option(help: "The run to replay; the latest by default.")
     var run: Int64?
 
@@ -79,6 +81,7 @@ struct Replay: AsyncParsableCommand {
                                                                journalPath: self.journal, restaurant: source.restaurant)
             configuration.controlToken = self.server.resolvedControlToken
             self.journalOptions.apply(to: &configuration)
+            try self.redisOptions.apply(to: &configuration)
             configuration.replay = (
                 source,
                 ReplayRunner.Options(speed: ReplayRunner.Speed(self.speed) ?? .factor(1), only: self.only,

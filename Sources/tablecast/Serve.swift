@@ -18,6 +18,8 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var journalOptions: JournalOptions
 
+    @OptionGroup(title: "Redis") var redisOptions: RedisOptions
+
     @Option(help: "The SQLite journal file; created if missing, a new run is appended otherwise.")
     var journal = "tablecast.sqlite"
 
@@ -80,6 +82,7 @@ struct Serve: AsyncParsableCommand {
             )
             configuration.controlToken = self.server.resolvedControlToken
             self.journalOptions.apply(to: &configuration)
+            try self.redisOptions.apply(to: &configuration)
             application = try ServeApplication(configuration: configuration, logger: logger)
         } catch {
             // A journal or a definition that cannot be opened is the user's to fix: one clear line, no usage text, a

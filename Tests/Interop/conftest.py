@@ -119,3 +119,15 @@ def serve_server(module_servers) -> TablecastProcess:
 def conformance_server(module_servers) -> TablecastProcess:
     """One `tablecast conformance-server` shared by the tests of a module."""
     return module_servers.conformance()
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A real `redis-server` on a free loopback port, stopped after the test."""
+    from redis_kit import RedisServer
+
+    server = RedisServer(tmp_path / "redis").start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -257,3 +257,20 @@ struct StreamsAdapterTests {
         }
     }
 }
+
+@Suite("msgpack nesting")
+struct NestingTests {
+    static func nested(_ depth: Int) -> [UInt8] {
+        [UInt8](repeating: 0x91, count: depth) + [0xc4, 0x01, 0xff]
+    }
+
+    @Test("as deep as the decoder goes, a Buffer's placeholder still reads back as JSON; one deeper is refused")
+    func depth() throws {
+        let deepest = MessagePackDecoder.maximumDepth
+        let value = try JSValue(messagePack: try MessagePackDecoder.decode(Self.nested(deepest)))
+        #expect(try JSValue(jsonBytes: value.jsonBytes) != .null)
+        #expect(throws: MessagePackError.self) {
+            try MessagePackDecoder.decode(Self.nested(deepest + 1))
+        }
+    }
+}

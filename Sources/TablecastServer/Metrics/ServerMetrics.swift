@@ -4,6 +4,7 @@ import Journal
 import Restaurant
 import NIOCore
 import Prometheus
+import Redis
 import Simulator
 import SocketIOProtocol
 import SocketIOServer
@@ -23,6 +24,7 @@ final class ServerMetrics: Sendable {
     private let simulation: SimulationRunner?
     private let replay: ReplayRunner?
     private let connections: ConnectionRegistry?
+    private let redisEmitter: RedisEmitter?
     private let state = Mutex(State())
 
     private struct State {
@@ -31,13 +33,14 @@ final class ServerMetrics: Sendable {
     }
 
     init(pipeline: EmissionPipeline, engine: EngineServer, simulation: SimulationRunner?, replay: ReplayRunner?,
-         connections: ConnectionRegistry? = nil) {
+         connections: ConnectionRegistry? = nil, redisEmitter: RedisEmitter? = nil) {
         self.factory = PrometheusMetricsFactory(registry: self.registry)
         self.pipeline = pipeline
         self.engine = engine
         self.simulation = simulation
         self.replay = replay
         self.connections = connections
+        self.redisEmitter = redisEmitter
     }
 
     func register(on router: Router<TablecastRequestContext>) {
@@ -94,6 +97,16 @@ final class ServerMetrics: Sendable {
             self.gauge("tablecast_replay_events_left", [:], Double(status.eventsLeft))
             self.counter("tablecast_replay_sent_total", [:], status.sent)
             self.gauge("tablecast_replay_paused", [:], status.state == .paused ? 1 : 0)
+        }
+        if let emitter = self.redisEmitter {
+            let statistics = emitter.statistics
+            let role = ["role": "emit"]
+            self.gauge("tablecast_redis_connected", role, statistics.link.connected ? 1 : 0)
+            self.counter("tablecast_redis_reconnects_total", role, statistics.link.reconnects)
+            self.counter("tablecast_redis_emit_published_total", [:], statistics.published)
+            self.counter("tablecast_redis_emit_dropped_total", [:], statistics.dropped)
+            self.counter("tablecast_redis_emit_skipped_total", [:], statistics.skipped)
+            self.gauge("tablecast_redis_emit_backlog_events", [:], Double(statistics.backlog))
         }
         var buffer: [UInt8] = []
         self.registry.emit(into: &buffer)

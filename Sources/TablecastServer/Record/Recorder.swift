@@ -76,6 +76,8 @@ public enum Recorder {
         public var seconds: Double
         /// Why it stopped: the duration, idleness, a signal, or the server (which refused or disconnected it).
         public var stoppedBecause: String
+        /// What else the summary should say: messages skipped, attachments kept as placeholders.
+        public var notes: [String] = []
     }
 
     /// Why nothing was recorded: the first connection failed.
@@ -232,7 +234,7 @@ public enum Recorder {
     }
 
     /// A `gap` row of the `faults` table, placed after the last event before it.
-    private static func journal(_ gap: Gap, afterSeq: Int64, into writer: JournalWriter) throws(JournalError) {
+    static func journal(_ gap: Gap, afterSeq: Int64, into writer: JournalWriter) throws(JournalError) {
         var spec = JSONWriter()
         spec.beginObject()
         spec.key("from"); spec.value(Self.time(gap.fromWallMillis))
