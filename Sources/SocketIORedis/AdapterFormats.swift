@@ -178,6 +178,10 @@ public enum ClassicAdapter {
 public enum StreamsAdapter {
     /// The ClusterMessage type of a broadcast.
     public static let broadcastType = 3
+    /// Fields tablecast adds to its entries, which the adapter's readers ignore: the owner's sequence number (a
+    /// follower drops an entry republished after a broken connection by it) and when the owner numbered the event.
+    public static let tablecastSeqField = "tablecast-seq"
+    public static let tablecastEmittedField = "tablecast-emitted-ns"
 
     /// The entry's fields for a broadcast of an event to every socket of the namespace:
     /// `uid <uid> nsp <nsp> type 3 data {"packet":{"type":2,"data":<dataJSON>},"opts":{…}}`. The data array's
@@ -199,6 +203,9 @@ public enum StreamsAdapter {
         public var type: Int
         /// The decoded `data` field; `nil` for messages without one (0.2.x heartbeats).
         public var data: JSValue?
+        /// A tablecast owner's sequence number and emission time (monotonic nanoseconds), when it wrote the entry.
+        public var tablecastSeq: Int64?
+        public var emittedAtNanos: Int64?
 
         /// The event of a broadcast (type 3) of an EVENT packet; `nil` for every other message.
         public func event() throws(AdapterFormatError) -> (event: AdapterEvent, rooms: [String], except: [String])? {
@@ -228,12 +235,16 @@ public enum StreamsAdapter {
         var namespace: String?
         var type: String?
         var data: [UInt8]?
+        var tablecastSeq: Int64?
+        var emitted: Int64?
         for index in stride(from: 0, to: fields.count, by: 2) {
             switch String(decoding: fields[index], as: UTF8.self) {
             case "uid": uid = String(decoding: fields[index + 1], as: UTF8.self)
             case "nsp": namespace = String(decoding: fields[index + 1], as: UTF8.self)
             case "type": type = String(decoding: fields[index + 1], as: UTF8.self)
             case "data": data = fields[index + 1]
+            case Self.tablecastSeqField: tablecastSeq = Int64(String(decoding: fields[index + 1], as: UTF8.self))
+            case Self.tablecastEmittedField: emitted = Int64(String(decoding: fields[index + 1], as: UTF8.self))
             default: continue
             }
         }
@@ -243,7 +254,8 @@ public enum StreamsAdapter {
         guard let typeText = type, let typeNumber = Int(typeText) else {
             throw AdapterFormatError(description: "the stream entry's type is not a number")
         }
-        var entry = Entry(uid: uid ?? "", namespace: namespace, type: typeNumber, data: nil)
+        var entry = Entry(uid: uid ?? "", namespace: namespace, type: typeNumber, data: nil,
+                          tablecastSeq: tablecastSeq, emittedAtNanos: emitted)
         if let data {
             entry.data = try Self.decodeData(data)
         }

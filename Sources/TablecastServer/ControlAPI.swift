@@ -11,7 +11,9 @@ import TablecastJSON
 struct ControlAPI {
     let pipeline: EmissionPipeline
     let engine: EngineServer
-    var redisEmitter: RedisEmitter? = nil
+    var redisEmitter: RedisPublisher? = nil
+    var streamPublisher: RedisPublisher? = nil
+    var streamReader: StreamReader? = nil
 
     /// The largest payload an event may carry: the `maxPayload` Engine.IO advertises to clients.
     var maxPayload: Int { self.engine.configuration.maxPayload }
@@ -83,13 +85,34 @@ struct ControlAPI {
             body.key("redisEmit")
             body.beginObject()
             body.key("redis"); body.value(emitter.endpoint.description)
-            body.key("channel"); body.value(emitter.channel)
+            body.key("channel"); body.value(emitter.destination)
             body.key("connected"); body.value(statistics.link.connected)
             body.key("published"); body.value(statistics.published)
             body.key("backlog"); body.value(statistics.backlog)
             body.key("dropped"); body.value(statistics.dropped)
             body.key("reconnects"); body.value(statistics.link.reconnects)
             body.key("lastError"); body.value(statistics.link.lastError)
+            body.endObject()
+        }
+        if let reader = self.streamReader {
+            let status = reader.status
+            body.key("redis")
+            body.beginObject()
+            body.key("role"); body.value(reader.ownUID == nil ? "follower" : "owner")
+            body.key("redis"); body.value(reader.endpoint.description)
+            body.key("stream"); body.value(reader.stream)
+            body.key("connected"); body.value(status.link.connected && (self.streamPublisher?.statistics.link.connected ?? true))
+            body.key("lastID"); body.value(status.lastID)
+            body.key("read"); body.value(status.read)
+            body.key("lagSeconds"); body.rawValue(JSNumber.json(status.lagSeconds).utf8)
+            if let publisher = self.streamPublisher {
+                let statistics = publisher.statistics
+                body.key("published"); body.value(statistics.published)
+                body.key("backlog"); body.value(statistics.backlog)
+            }
+            body.key("owner"); body.value(status.ownerURL)
+            body.key("reconnects"); body.value(status.link.reconnects + (self.streamPublisher?.statistics.link.reconnects ?? 0))
+            body.key("lastError"); body.value(status.link.lastError ?? self.streamPublisher?.statistics.link.lastError)
             body.endObject()
         }
         body.endObject()

@@ -7,6 +7,8 @@ import Redis
 import Restaurant
 import Foundation
 import ServiceLifecycle
+import SocketIORedis
+import Synchronization
 import Simulator
 import SocketIOProtocol
 import SocketIOServer
@@ -36,6 +38,8 @@ public struct ServeApplication: Sendable {
         public var maxJournalBacklogBytes = EmissionPipeline.defaultMaxBacklogBytes
         /// A classic-adapter Socket.IO cluster every event is also published into (`--redis-emit`).
         public var redisEmit: RedisEmitConfiguration? = nil
+        /// A tablecast cluster on a Redis stream (`--redis`, `--follow`).
+        public var cluster: RedisClusterConfiguration? = nil
 
         public init(listen: ListenConfiguration = ListenConfiguration(), journalPath: String = "tablecast.sqlite",
                     engine: EngineIOConfiguration = EngineIOConfiguration(),
@@ -88,8 +92,12 @@ public struct ServeApplication: Sendable {
     /// The replay, when the server replays a journal.
     public let replay: ReplayRunner?
     public let socketIO: SocketIOServer
-    /// The publisher into a Redis cluster, with `--redis-emit`.
-    public let redisEmitter: RedisEmitter?
+    /// The publisher into a classic-adapter cluster, with `--redis-emit`.
+    public let redisEmitter: RedisPublisher?
+    /// A cluster owner's publisher into the stream, with `--redis`.
+    public let streamPublisher: RedisPublisher?
+    /// A cluster node's reader of the stream, with `--redis`.
+    public let streamReader: StreamReader?
     /// Every connection open now.
     public let connections: ConnectionRegistry
     /// The services in start order; graceful shutdown runs in reverse: sessions close, HTTP drains, journal commits.
@@ -110,8 +118,8 @@ public struct ServeApplication: Sendable {
             path: configuration.journalPath,
             run: RunDescriptor(
                 source: replayOf == nil ? "serve" : "replay",
-                scenario: configuration.simulation?.name,
-                seed: configuration.simulation.map { Int64(bitPattern: $0.seed) },
+                scenario: configuration.cluster?.follow == true ? nil : configuration.simulation?.name,
+                seed: configuration.cluster?.follow == true ? nil : configuration.simulation.map { Int64(bitPattern: $0.seed) },
                 tablecastVersion: tablecastVersion,
                 metaJSON: RunMetadata(restaurant: configuration.restaurant, replayOf: replayOf).json,
                 startedAtMillis: EmissionClock.wallMillis()
@@ -132,10 +140,23 @@ public struct ServeApplication: Sendable {
         )
         let engine = socketIO.engine
         let redisEmitter = configuration.redisEmit.map { emit in
-            RedisEmitter(endpoint: emit.endpoint, key: emit.key, namespace: "/events", maxBacklog: emit.maxBacklog,
-                         logger: logger)
+            RedisPublisher(endpoint: emit.endpoint,
+                           format: .emitter(channel: ClassicAdapter.channel(key: emit.key, namespace: "/events")),
+                           namespace: "/events", maxBacklog: emit.maxBacklog, logger: logger)
         }
-        let outputs: [any EmissionOutput] = [LocalDelivery(broadcaster: broadcaster, engine: socketIO.engine)]
+        // A cluster node delivers what it reads from the stream; an owner also publishes what it numbers into it.
+        let cluster = configuration.cluster
+        let local = LocalDelivery(broadcaster: broadcaster, engine: socketIO.engine, fromStreamOnly: cluster != nil)
+        let readerReady = ReadyLatch()
+        let clusterUID = cluster.map { $0.follow ? nil : RedisClusterConfiguration.randomUID() } ?? nil
+        let streamPublisher = cluster.flatMap { cluster -> RedisPublisher? in
+            guard let uid = clusterUID else { return nil }
+            return RedisPublisher(endpoint: cluster.endpoint,
+                                  format: .stream(name: cluster.stream, maxLen: cluster.maxLen, uid: uid),
+                                  namespace: "/events", maxBacklog: cluster.maxBacklog,
+                                  ready: { readerReady.isSet }, logger: logger)
+        }
+        let outputs: [any EmissionOutput] = [local] + (streamPublisher.map { [$0] } ?? [])
             + (redisEmitter.map { [$0] } ?? [])
         let pipeline = EmissionPipeline(
             namespace: "/events",
@@ -146,6 +167,14 @@ public struct ServeApplication: Sendable {
             maxBacklogBytes: configuration.maxJournalBacklogBytes,
             timers: MultiThreadedEventLoopGroup.singleton.any()
         )
+        let streamReader = cluster.map { cluster in
+            StreamReader(endpoint: cluster.endpoint, stream: cluster.stream, namespace: "/events", ownUID: clusterUID,
+                         pipeline: pipeline, local: local, logger: logger)
+        }
+        if let streamReader {
+            readerReady.source = streamReader
+            streamReader.start()
+        }
         let router = Router(context: TablecastRequestContext.self)
         // NestJS's `cors: { origin: true }` for the REST API and Socket.IO; the control API for its own origin only.
         router.add(middleware: ControlAccessMiddleware(token: configuration.controlToken))
@@ -159,11 +188,15 @@ public struct ServeApplication: Sendable {
             )
         }
         router.add(middleware: EngineIOMiddleware(servers: [socketIO.engine]))
+        if let streamReader, cluster?.follow == true {
+            router.add(middleware: FollowerWriteGuard(reader: streamReader))
+        }
         router.add(middleware: CommitBeforeAnswerMiddleware(pipeline: pipeline))
-        ControlAPI(pipeline: pipeline, engine: socketIO.engine, redisEmitter: redisEmitter).register(on: router)
+        ControlAPI(pipeline: pipeline, engine: socketIO.engine, redisEmitter: redisEmitter,
+                   streamPublisher: streamPublisher, streamReader: streamReader).register(on: router)
         FaultAPI(pipeline: pipeline, maxBody: ControlAPI.maxBody(maxPayload: configuration.engine.maxPayload)).register(on: router)
         RestaurantAPI(pipeline: pipeline).register(on: router)
-        let simulation = configuration.simulation.map { SimulationRunner(scenario: $0, pipeline: pipeline, logger: logger) }
+        let simulation = (cluster?.follow == true ? nil : configuration.simulation).map { SimulationRunner(scenario: $0, pipeline: pipeline, logger: logger) }
         SimulationAPI(runner: simulation).register(on: router)
         let replay = configuration.replay.map { replay in
             ReplayRunner(source: replay.source, options: replay.options, pipeline: pipeline,
@@ -171,7 +204,8 @@ public struct ServeApplication: Sendable {
         }
         ReplayAPI(runner: replay).register(on: router)
         ServerMetrics(pipeline: pipeline, engine: socketIO.engine, simulation: simulation, replay: replay,
-                      connections: connections, redisEmitter: redisEmitter).register(on: router)
+                      connections: connections, redisEmitter: redisEmitter, streamPublisher: streamPublisher,
+                      streamReader: streamReader).register(on: router)
         // Say what is simulated once the server listens (not before: a server that cannot bind simulates nothing).
         var listen = configuration.listen
         if let summary = simulation?.summary ?? replay?.summary {
@@ -179,6 +213,15 @@ public struct ServeApplication: Sendable {
             listen.onListening = { host, port in
                 await announce(host, port)
                 logger.info("\(summary)")
+            }
+        }
+        if let streamPublisher {
+            // Followers name the owner in their refusals: its URL goes next to the stream once it listens.
+            let announce = listen.onListening
+            let scheme = configuration.listen.tls == nil ? "http" : "https"
+            listen.onListening = { host, port in
+                await announce(host, port)
+                streamPublisher.announce(ownerURL: "\(scheme)://\(host):\(port)")
             }
         }
         let app = HTTPApplication.make(router: router, engines: [socketIO.engine], connections: connections,
@@ -191,9 +234,13 @@ public struct ServeApplication: Sendable {
         self.logger = logger
         self.listen = configuration.listen
         self.redisEmitter = redisEmitter
-        // Graceful shutdown runs in reverse: the sources stop, sessions close, HTTP drains, the Redis emitter
-        // publishes what is queued, the journal commits.
-        self.services = [JournalService(journal: journal)] + (redisEmitter.map { [$0] } ?? []) + [
+        self.streamPublisher = streamPublisher
+        self.streamReader = streamReader
+        // Graceful shutdown runs in reverse: the sources stop, sessions close, HTTP drains, the stream reader stops,
+        // the Redis publishers publish what is queued, the journal commits.
+        let redisServices: [any Service] = (redisEmitter.map { [$0] } ?? []) + (streamPublisher.map { [$0] } ?? [])
+            + (streamReader.map { [$0] } ?? [])
+        self.services = [JournalService(journal: journal)] + redisServices + [
             app,
             EngineShutdownService(engines: [socketIO.engine]),
         ] + (simulation.map { [$0] } ?? []) + (replay.map { [$0] } ?? [])
@@ -225,4 +272,47 @@ public struct RedisEmitConfiguration: Sendable {
         self.key = key
         self.maxBacklog = maxBacklog
     }
+}
+
+/// `--redis` (and `--follow`): a node of a tablecast cluster on a Redis stream, in the Streams adapter's format.
+public struct RedisClusterConfiguration: Sendable {
+    public var endpoint: RedisEndpoint
+    /// The stream: `socket.io`, the adapter's default, so a node joins an existing cluster with no option.
+    public var stream: String
+    /// `XADD … MAXLEN ~ N`: about how many entries the stream keeps.
+    public var maxLen: Int
+    /// Events that may wait for Redis before an owner refuses new ones.
+    public var maxBacklog: Int
+    /// A follower runs no simulation and takes no writes; it delivers and journals what the stream carries.
+    public var follow: Bool
+
+    public init(endpoint: RedisEndpoint, stream: String = "socket.io", maxLen: Int = 10_000,
+                maxBacklog: Int = 100_000, follow: Bool = false)
+    {
+        self.endpoint = endpoint
+        self.stream = stream
+        self.maxLen = maxLen
+        self.maxBacklog = maxBacklog
+        self.follow = follow
+    }
+
+    /// 16 lowercase hex characters, as the Streams adapter's uids.
+    static func randomUID() -> String {
+        (0..<8).map { _ in
+            let byte = UInt8.random(in: 0...255)
+            return String(byte >> 4, radix: 16) + String(byte & 0x0f, radix: 16)
+        }.joined()
+    }
+}
+
+/// Tells the owner's publisher that its reader knows where the stream stood.
+final class ReadyLatch: Sendable {
+    private let reader = Mutex<StreamReader?>(nil)
+
+    var source: StreamReader? {
+        get { self.reader.withLock { $0 } }
+        set { self.reader.withLock { $0 = newValue } }
+    }
+
+    var isSet: Bool { self.source?.isReady ?? false }
 }

@@ -66,6 +66,9 @@ struct Replay: AsyncParsableCommand {
         guard self.waitForClients >= 0 else {
             throw ValidationError("--wait-for-clients must be 0 or more")
         }
+        if self.redisOptions.follow {
+            throw ValidationError("a replay owns what it sends: use --redis without --follow")
+        }
         for pattern in self.only + self.exceptPatterns where pattern.isEmpty {
             throw ValidationError("--only and --except take a non-empty event name glob")
         }

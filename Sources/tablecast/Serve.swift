@@ -60,6 +60,9 @@ struct Serve: AsyncParsableCommand {
         if self.rate != nil, self.timeScale != nil {
             throw ValidationError("give --rate or --time-scale, not both")
         }
+        if self.redisOptions.follow, self.rate != nil || self.timeScale != nil {
+            throw ValidationError("a follower runs no simulation of its own: --rate and --time-scale do not apply")
+        }
         if self.idle, self.rate != nil || self.timeScale != nil {
             throw ValidationError("--idle runs no traffic: --rate and --time-scale do not apply")
         }

@@ -24,7 +24,9 @@ final class ServerMetrics: Sendable {
     private let simulation: SimulationRunner?
     private let replay: ReplayRunner?
     private let connections: ConnectionRegistry?
-    private let redisEmitter: RedisEmitter?
+    private let redisEmitter: RedisPublisher?
+    private let streamPublisher: RedisPublisher?
+    private let streamReader: StreamReader?
     private let state = Mutex(State())
 
     private struct State {
@@ -33,7 +35,8 @@ final class ServerMetrics: Sendable {
     }
 
     init(pipeline: EmissionPipeline, engine: EngineServer, simulation: SimulationRunner?, replay: ReplayRunner?,
-         connections: ConnectionRegistry? = nil, redisEmitter: RedisEmitter? = nil) {
+         connections: ConnectionRegistry? = nil, redisEmitter: RedisPublisher? = nil,
+         streamPublisher: RedisPublisher? = nil, streamReader: StreamReader? = nil) {
         self.factory = PrometheusMetricsFactory(registry: self.registry)
         self.pipeline = pipeline
         self.engine = engine
@@ -41,6 +44,8 @@ final class ServerMetrics: Sendable {
         self.replay = replay
         self.connections = connections
         self.redisEmitter = redisEmitter
+        self.streamPublisher = streamPublisher
+        self.streamReader = streamReader
     }
 
     func register(on router: Router<TablecastRequestContext>) {
@@ -107,6 +112,23 @@ final class ServerMetrics: Sendable {
             self.counter("tablecast_redis_emit_dropped_total", [:], statistics.dropped)
             self.counter("tablecast_redis_emit_skipped_total", [:], statistics.skipped)
             self.gauge("tablecast_redis_emit_backlog_events", [:], Double(statistics.backlog))
+        }
+        if let publisher = self.streamPublisher {
+            let statistics = publisher.statistics
+            let role = ["role": "stream-publish"]
+            self.gauge("tablecast_redis_connected", role, statistics.link.connected ? 1 : 0)
+            self.counter("tablecast_redis_reconnects_total", role, statistics.link.reconnects)
+            self.counter("tablecast_redis_stream_published_total", [:], statistics.published)
+            self.gauge("tablecast_redis_stream_backlog_events", [:], Double(statistics.backlog))
+        }
+        if let reader = self.streamReader {
+            let status = reader.status
+            let role = ["role": "stream-read"]
+            self.gauge("tablecast_redis_connected", role, status.link.connected ? 1 : 0)
+            self.counter("tablecast_redis_reconnects_total", role, status.link.reconnects)
+            self.counter("tablecast_redis_stream_read_total", [:], status.read)
+            self.counter("tablecast_redis_stream_skipped_total", [:], status.skipped)
+            self.gauge("tablecast_redis_stream_lag_seconds", [:], status.lagSeconds)
         }
         var buffer: [UInt8] = []
         self.registry.emit(into: &buffer)

@@ -13,9 +13,15 @@ public protocol EmissionOutput: Sendable {
     /// Cuts clients for a disconnect fault.
     /// - Returns: how many it cut.
     func disconnect(clients: Fault.ClientCount, mode: Fault.DisconnectMode) -> Int
+
+    /// Why the output cannot take more events now (a Redis stream out of reach with its backlog full), or `nil`:
+    /// sources are then held back as for a journal that is behind (503 for an API, the runners wait).
+    var behind: String? { get }
 }
 
 extension EmissionOutput {
     /// An output without clients of its own cuts none.
     public func disconnect(clients: Fault.ClientCount, mode: Fault.DisconnectMode) -> Int { 0 }
+
+    public var behind: String? { nil }
 }

@@ -1,19 +1,56 @@
 import Simulator
 import SocketIOProtocol
 import SocketIOServer
+import Synchronization
 
 /// This server's own clients: the events go to the ``Broadcaster`` (one coalesced buffer per event loop, one write
 /// per connection), and a disconnect fault cuts sessions of the Engine.IO server.
-public struct LocalDelivery: EmissionOutput {
+///
+/// On a node of a cluster (`serve --redis`), the clients get what the node reads from the Redis stream, in stream
+/// order (``StreamReader``): the delivery then takes only streamed events (``EventDelivery/fromStream``) and the
+/// reader's own ones (``deliverOwn(_:emittedAtNanos:)``), and numbers them for the broadcaster with a counter of its
+/// own, so that the sequence its clients see rises by one whatever the mix.
+public final class LocalDelivery: EmissionOutput {
     let broadcaster: Broadcaster
     let engine: EngineServer?
+    /// A cluster node's delivery: stream order, its own numbering.
+    let fromStreamOnly: Bool
+    private let streamSeq = Mutex<Int64>(0)
 
-    public init(broadcaster: Broadcaster, engine: EngineServer?) {
+    public init(broadcaster: Broadcaster, engine: EngineServer?, fromStreamOnly: Bool = false) {
         self.broadcaster = broadcaster
         self.engine = engine
+        self.fromStreamOnly = fromStreamOnly
     }
 
     public func deliver(_ deliveries: [EventDelivery]) {
+        guard self.fromStreamOnly else {
+            self.publish(deliveries)
+            return
+        }
+        let streamed = deliveries.filter(\.fromStream)
+        guard !streamed.isEmpty else { return }
+        self.publish(self.renumbered(streamed))
+    }
+
+    /// An owner's own event, read back from the stream: already numbered and journaled when it was emitted.
+    public func deliverOwn(_ frame: EngineIOFrame, emittedAtNanos: Int64) {
+        self.publish(self.renumbered([EventDelivery(seq: 0, frame: frame, emittedAtNanos: emittedAtNanos,
+                                                    fromStream: true)]))
+    }
+
+    private func renumbered(_ deliveries: [EventDelivery]) -> [EventDelivery] {
+        self.streamSeq.withLock { seq in
+            deliveries.map { delivery in
+                seq += 1
+                var numbered = delivery
+                numbered.seq = seq
+                return numbered
+            }
+        }
+    }
+
+    private func publish(_ deliveries: [EventDelivery]) {
         // Only when a load client asked for traces: the same frame with `{"seq":N,"emittedAt":T}` appended.
         let traced = self.broadcaster.hasTracedSubscribers
         for delivery in deliveries {

@@ -130,7 +130,8 @@ struct EmissionCore: Sendable {
     /// A recorded event (a replay): sent exactly as the journal holds it, its fault mark included, or only applied
     /// to the projection when the replay's filter hides it. The projection follows either way, as a journal's
     /// projection would.
-    mutating func recorded(_ event: JournalEvent, sends: Bool, at stamp: EmissionClock.Stamp)
+    mutating func recorded(_ event: JournalEvent, sends: Bool, at stamp: EmissionClock.Stamp,
+                           streamed: Bool = false, emittedAtNanos: Int64? = nil)
         -> (actions: Actions, seq: Int64?, projection: JournalVerifier.Projection)
     {
         var actions = Actions()
@@ -140,7 +141,7 @@ struct EmissionCore: Sendable {
             return (actions, nil, projection)
         }
         let seq = self.number(name: event.name, payload: event.payload, detail: event.detail, fault: event.fault,
-                              at: stamp, into: &actions)
+                              at: stamp, streamed: streamed, emittedAtNanos: emittedAtNanos, into: &actions)
         // Only an unmarked event is a transition that a later duplicate or replay fault may copy.
         if event.fault == nil {
             self.faults.transition(seq: seq, name: event.name, payload: event.payload)
@@ -234,6 +235,8 @@ struct EmissionCore: Sendable {
         detail: [UInt8]?,
         fault: String?,
         at stamp: EmissionClock.Stamp,
+        streamed: Bool = false,
+        emittedAtNanos: Int64? = nil,
         into actions: inout Actions
     ) -> Int64 {
         self.lastSeq += 1
@@ -246,7 +249,8 @@ struct EmissionCore: Sendable {
         let delivery = EventDelivery(
             seq: seq,
             frame: SocketIOPacket.eventFrame(namespace: self.namespace, name: name, payload: payload),
-            emittedAtNanos: stamp.monoNanos
+            emittedAtNanos: emittedAtNanos ?? stamp.monoNanos,
+            fromStream: streamed
         )
         switch self.durability {
         case .async:
@@ -270,8 +274,18 @@ public struct EventDelivery: Sendable {
     public var seq: Int64
     /// The Socket.IO packet `42/events,["name",<payload>]`, the payload's bytes as journaled.
     public var frame: EngineIOFrame
-    /// When it was numbered, on the monotonic clock: the load test's latency origin.
+    /// When it was numbered, on the monotonic clock: the load test's latency origin. For an event read from a
+    /// cluster's stream, when its owner numbered it (same host: the monotonic clock is the machine's).
     public var emittedAtNanos: Int64
+    /// Read from a cluster's Redis stream rather than born here: local clients get it, the stream does not again.
+    public var fromStream = false
+
+    public init(seq: Int64, frame: EngineIOFrame, emittedAtNanos: Int64, fromStream: Bool = false) {
+        self.seq = seq
+        self.frame = frame
+        self.emittedAtNanos = emittedAtNanos
+        self.fromStream = fromStream
+    }
 }
 
 /// An event a command caused, with its number and the payload the clients received.

@@ -87,17 +87,24 @@ public final class EmissionPipeline: Sendable {
         /// The journal's uncommitted bytes, and the bound they passed.
         public var backlogBytes: Int
         public var maxBacklogBytes: Int
+        /// An output that is behind instead (a Redis stream that cannot be reached): why.
+        public var output: String? = nil
 
         public var description: String {
-            "the journal is behind: \(self.backlogBytes >> 10) KiB not yet committed, past the bound of "
+            if let output { return output }
+            return "the journal is behind: \(self.backlogBytes >> 10) KiB not yet committed, past the bound of "
                 + "\(self.maxBacklogBytes >> 10) KiB"
         }
     }
 
-    /// Whether the journal is past its backlog bound now: what a paced source (simulation, replay) checks before an
-    /// item, and waits on, so that a journal that cannot keep up holds it back instead of queueing without bound.
+    /// Whether the journal is past its backlog bound now, or an output is behind (``EmissionOutput/behind``): what
+    /// a paced source (simulation, replay) checks before an item, and waits on, so that a journal or an output that
+    /// cannot keep up holds it back instead of queueing without bound.
     public var journalIsBehind: Bool {
-        self.journal.backlogBytes > self.maxBacklogBytes
+        if self.outputs.contains(where: { $0.behind != nil }) {
+            return true
+        }
+        return self.journal.backlogBytes > self.maxBacklogBytes
     }
 
     /// What went wrong with an input; nothing was numbered or sent.
@@ -199,6 +206,24 @@ public final class EmissionPipeline: Sendable {
         return (seq, projection)
     }
 
+    /// An event read from a cluster's Redis stream (a follower's every event, an owner's events from other servers):
+    /// numbered, journaled and projected like a recorded event, its deliveries marked ``EventDelivery/fromStream``
+    /// (local clients get them; the stream does not get them again).
+    /// - Parameter emittedAtNanos: when the event's owner numbered it, if it said.
+    @discardableResult
+    public func streamed(_ event: JournalEvent, emittedAtNanos: Int64?) throws(JournalError) -> Int64 {
+        _ = try self.journal.acceptance()
+        let (seq, lost) = self.core.withLock { core in
+            let step = core.recorded(event, sends: true, at: EmissionClock.now(), streamed: true,
+                                     emittedAtNanos: emittedAtNanos)
+            return (step.seq ?? 0, self.performLocked(step.actions, &core).lost)
+        }
+        if let lost {
+            throw lost
+        }
+        return seq
+    }
+
     /// Replaces the projection (a replay that seeks), emitting nothing.
     public func restore(_ state: RestaurantState) {
         self.core.withLock { core in
@@ -275,6 +300,10 @@ public final class EmissionPipeline: Sendable {
         }
         if !admitted, backlog > self.maxBacklogBytes {
             throw .backpressure(Backpressure(backlogBytes: backlog, maxBacklogBytes: self.maxBacklogBytes))
+        }
+        if !admitted, let reason = self.outputs.lazy.compactMap(\.behind).first {
+            throw .backpressure(Backpressure(backlogBytes: backlog, maxBacklogBytes: self.maxBacklogBytes,
+                                             output: reason))
         }
     }
 

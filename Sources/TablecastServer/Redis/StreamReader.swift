@@ -1,0 +1,251 @@
+import Journal
+import Logging
+import Redis
+import ServiceLifecycle
+import SocketIOProtocol
+import SocketIORedis
+import Synchronization
+import Threading
+
+/// Every node of a tablecast cluster reads the Redis stream (`@socket.io/redis-streams-adapter`'s format) on a thread
+/// of its own and delivers what it reads to its own clients, in stream order:
+///
+/// - an entry this node published itself (an owner's, by uid) was numbered, journaled and projected when it was
+///   emitted: it goes to the local clients only;
+/// - any other entry (every entry on a follower; on an owner, a Node server's broadcast) enters the pipeline as a
+///   streamed event (``EmissionPipeline/streamed(_:emittedAtNanos:)``): numbered in this node's journal, projected
+///   into its restaurant (so its REST API agrees with what its clients were sent), and delivered locally.
+///
+/// `XREAD COUNT 500 BLOCK 2000 STREAMS <stream> <last id>`: the first id is the stream's last entry when the node
+/// starts (`$`, resolved at once so a reconnection before the first entry misses nothing); after that the last entry
+/// read. A lost connection (`CLIENT KILL`, Redis restarted with persistence, a network cut) reconnects with backoff
+/// and resumes from that id: the entries published meanwhile arrive in order. An entry a broken publisher wrote twice
+/// (same uid, `tablecast-seq` not above the last one seen) is dropped.
+public final class StreamReader: Service, Sendable {
+    public struct Status: Sendable {
+        public var link = RedisLink.Status()
+        /// The last entry read.
+        public var lastID: String?
+        public var read = 0
+        /// Entries skipped: other namespaces, other message types, republished duplicates, undecodable.
+        public var skipped = 0
+        /// How far the last entry read is behind the stream's newest one, by their ids' milliseconds.
+        public var lagSeconds = 0.0
+        /// The owner's URL, as the owner wrote it next to the stream.
+        public var ownerURL: String?
+    }
+
+    public let stream: String
+    public let namespace: String
+    /// This node's uid when it publishes too (an owner); `nil` for a follower.
+    public let ownUID: String?
+    private let link: RedisLink
+    private let pipeline: EmissionPipeline
+    private let local: LocalDelivery
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    private struct State {
+        var status = Status()
+        var ready = false
+        var finished = false
+        /// The last `tablecast-seq` seen from each publishing uid.
+        var lastSeqByUID: [String: Int64] = [:]
+    }
+
+    public init(endpoint: RedisEndpoint, stream: String, namespace: String, ownUID: String?,
+                pipeline: EmissionPipeline, local: LocalDelivery, logger: Logger)
+    {
+        self.stream = stream
+        self.namespace = namespace
+        self.ownUID = ownUID
+        self.link = RedisLink(endpoint: endpoint, name: ownUID == nil ? "tablecast-follow" : "tablecast-read")
+        self.pipeline = pipeline
+        self.local = local
+        self.logger = logger
+    }
+
+    public var endpoint: RedisEndpoint { self.link.endpoint }
+
+    /// Whether the reader knows where the stream stood when it started: an owner publishes only after that.
+    public var isReady: Bool { self.state.withLock { $0.ready } }
+
+    public var status: Status {
+        var status = self.state.withLock { $0.status }
+        status.link = self.link.status
+        return status
+    }
+
+    /// Starts reading on a thread of its own.
+    public func start() {
+        let code = DetachedThread.start { [self] in
+            self.runThread()
+        }
+        precondition(code == 0, "cannot start the Redis stream reader's thread: error \(code)")
+    }
+
+    /// Reads until graceful shutdown, then stops the thread.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        self.link.stop()
+        while !self.state.withLock({ $0.finished }) {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    // MARK: - The thread
+
+    private func runThread() {
+        defer { self.state.withLock { $0.finished = true } }
+        do {
+            try self.link.run(onEvent: self.report) { connection throws(RedisError) in
+                try self.readLoop(connection)
+            }
+        } catch {
+            self.logger.error("Redis stream reading stopped: \(error)", metadata: ["redis": "\(self.link.endpoint)"])
+        }
+    }
+
+    private func report(_ event: RedisLink.Event) {
+        switch event {
+        case .connected(let first):
+            let lastID = self.state.withLock { $0.status.lastID }
+            self.logger.notice(first ? "reading the Redis stream" : "Redis connection back; resuming the stream",
+                               metadata: ["redis": "\(self.link.endpoint)", "stream": "\(self.stream)",
+                                          "after": "\(lastID ?? "$")"])
+        case .lost(let error):
+            self.logger.warning("Redis connection lost; will resume the stream from the last entry read",
+                                metadata: ["redis": "\(self.link.endpoint)", "error": "\(error)"])
+        case .attemptFailed(let error, _):
+            if self.link.status.failedAttempts == 1 {
+                self.logger.warning("cannot reach Redis; retrying with backoff",
+                                    metadata: ["redis": "\(self.link.endpoint)", "error": "\(error)"])
+            }
+        }
+    }
+
+    private func readLoop(_ connection: RedisConnection) throws(RedisError) {
+        var lastID: String
+        if let resume = self.state.withLock({ $0.status.lastID }) {
+            lastID = resume
+        } else {
+            let reply = try connection.command(["XREVRANGE", self.stream, "+", "-", "COUNT", "1"])
+            lastID = reply.elements?.first?.elements?.first?.text ?? "0-0"
+            self.state.withLock { state in
+                state.status.lastID = lastID
+                state.ready = true
+            }
+        }
+        try self.fetchOwner(connection)
+        // A blocked XREAD answers within 2 s; a connection silent for much longer than that is dead.
+        try connection.setTimeout(.seconds(12))
+        var sinceOwnerCheck = 0
+        while true {
+            let reply = try connection.command(["XREAD", "COUNT", "500", "BLOCK", "2000", "STREAMS", self.stream, lastID])
+            if case .error(let message) = reply {
+                throw .reply(command: "XREAD", message: message)
+            }
+            sinceOwnerCheck += 1
+            if self.ownUID == nil, sinceOwnerCheck >= 5 {
+                sinceOwnerCheck = 0
+                try self.fetchOwner(connection)
+            }
+            guard case .array = reply else { continue }  // nil: nothing new within the block time
+            guard let streams = reply.elements, let stream = streams.first?.elements, stream.count == 2,
+                  let entries = stream[1].elements
+            else {
+                throw .unexpected(command: "XREAD", reply: "\(reply)")
+            }
+            for entry in entries {
+                guard let parts = entry.elements, parts.count == 2, let id = parts[0].text,
+                      let fields = parts[1].elements
+                else { continue }
+                lastID = id
+                self.handle(id: id, fields: fields.map { $0.bytes ?? [] })
+            }
+            try self.measureLag(connection, lastID: lastID)
+        }
+    }
+
+    private func handle(id: String, fields: [[UInt8]]) {
+        let outcome: (event: AdapterEvent, entry: StreamsAdapter.Entry)?
+        do {
+            let entry = try StreamsAdapter.decodeEntry(fields: fields)
+            if entry.namespace == self.namespace, let event = try entry.event()?.event,
+               !self.isRepublished(entry)
+            {
+                outcome = (event, entry)
+            } else {
+                outcome = nil
+            }
+        } catch {
+            self.logger.warning("a stream entry could not be decoded; skipped", metadata: ["id": "\(id)",
+                                                                                        "reason": "\(error)"])
+            outcome = nil
+        }
+        guard let (event, entry) = outcome else {
+            self.state.withLock { state in
+                state.status.lastID = id
+                state.status.skipped += 1
+            }
+            return
+        }
+        if let own = self.ownUID, entry.uid == own {
+            self.local.deliverOwn(SocketIOPacket.eventFrame(namespace: self.namespace, name: event.name,
+                                                            payload: event.payload),
+                                  emittedAtNanos: entry.emittedAtNanos ?? RedisLink.nowNanos())
+        } else {
+            let stamp = EmissionClock.now()
+            do throws(JournalError) {
+                try self.pipeline.streamed(
+                    JournalEvent(seq: 0, monoNanos: stamp.monoNanos, wallMillis: stamp.wallMillis,
+                                 namespace: self.namespace, name: event.name, payload: event.payload),
+                    emittedAtNanos: entry.emittedAtNanos
+                )
+            } catch {
+                // The journal failed: health reports it; the clients still get what the stream says.
+                self.logger.error("the journal refused a stream entry: \(error)", metadata: ["id": "\(id)"])
+            }
+        }
+        self.state.withLock { state in
+            state.status.lastID = id
+            state.status.read += 1
+        }
+    }
+
+    /// An entry a publisher wrote again after a broken connection: its `tablecast-seq` is not above the last one
+    /// seen from its uid.
+    private func isRepublished(_ entry: StreamsAdapter.Entry) -> Bool {
+        guard let seq = entry.tablecastSeq else { return false }
+        return self.state.withLock { state in
+            if let last = state.lastSeqByUID[entry.uid], seq <= last {
+                return true
+            }
+            state.lastSeqByUID[entry.uid] = seq
+            return false
+        }
+    }
+
+    /// How far behind the stream's newest entry the reader is, in the milliseconds of their ids.
+    private func measureLag(_ connection: RedisConnection, lastID: String) throws(RedisError) {
+        let reply = try connection.command(["XINFO", "STREAM", self.stream])
+        guard let fields = reply.elements else { return }
+        var newest: String?
+        for index in stride(from: 0, to: fields.count - 1, by: 2) where fields[index].text == "last-generated-id" {
+            newest = fields[index + 1].text
+        }
+        guard let newest, let newestMillis = Self.millis(newest), let readMillis = Self.millis(lastID) else { return }
+        self.state.withLock { $0.status.lagSeconds = Double(max(0, newestMillis - readMillis)) / 1000 }
+    }
+
+    private func fetchOwner(_ connection: RedisConnection) throws(RedisError) {
+        let reply = try connection.command(["GET", "\(self.stream):tablecast-owner"])
+        if let url = reply.text {
+            self.state.withLock { $0.status.ownerURL = url }
+        }
+    }
+
+    static func millis(_ id: String) -> Int64? {
+        id.split(separator: "-").first.flatMap { Int64($0) }
+    }
+}
