@@ -182,6 +182,10 @@ public enum StreamsAdapter {
     /// follower drops an entry republished after a broken connection by it) and when the owner numbered the event.
     public static let tablecastSeqField = "tablecast-seq"
     public static let tablecastEmittedField = "tablecast-emitted-ns"
+    /// What an event's payload leaves out and the restaurant's projection needs (a journal's `detail`), base64.
+    public static let tablecastDetailField = "tablecast-detail"
+    /// The injected fault an event is or carries (a journal's `fault`), as its JSON text.
+    public static let tablecastFaultField = "tablecast-fault"
 
     /// The entry's fields for a broadcast of an event to every socket of the namespace:
     /// `uid <uid> nsp <nsp> type 3 data {"packet":{"type":2,"data":<dataJSON>},"opts":{…}}`. The data array's
@@ -206,6 +210,12 @@ public enum StreamsAdapter {
         /// A tablecast owner's sequence number and emission time (monotonic nanoseconds), when it wrote the entry.
         public var tablecastSeq: Int64?
         public var emittedAtNanos: Int64?
+        /// The `data` field as it was.
+        public var rawData: [UInt8]?
+        /// The owner's `detail` of the event, decoded.
+        public var detail: [UInt8]?
+        /// The owner's fault mark of the event.
+        public var fault: String?
 
         /// The event of a broadcast (type 3) of an EVENT packet; `nil` for every other message.
         public func event() throws(AdapterFormatError) -> (event: AdapterEvent, rooms: [String], except: [String])? {
@@ -226,6 +236,35 @@ public enum StreamsAdapter {
         }
     }
 
+    /// The event of a tablecast owner's broadcast entry with its payload bytes exactly as the owner's clients got
+    /// them (the entry's `data` holds the data array verbatim): the arguments' spans, not a re-encoding. `nil` when
+    /// `data` is not such JSON (a Node server's entry, base64 msgpack): ``Entry/event()`` applies then.
+    public static func verbatimEvent(data: [UInt8]) -> AdapterEvent? {
+        data.withUnsafeBytes { bytes -> AdapterEvent? in
+            guard let packet = (try? JSONScanner.objectMembers(bytes))?.first(where: { $0.key == "packet" }),
+                  packet.kind == .object,
+                  let packetMembers = try? JSONScanner.objectMembers(UnsafeRawBufferPointer(rebasing: bytes[packet.span])),
+                  let array = packetMembers.first(where: { $0.key == "data" }), array.kind == .array
+            else { return nil }
+            let arrayBytes = UnsafeRawBufferPointer(rebasing: bytes[packet.span][array.span.lowerBound + packet.span.lowerBound..<array.span.upperBound + packet.span.lowerBound])
+            guard let elements = try? JSONScanner.arrayElements(arrayBytes), let first = elements.first,
+                  first.kind == .string,
+                  let name = try? JSONScanner.decodeString(UnsafeRawBufferPointer(rebasing: arrayBytes[first.span]))
+            else { return nil }
+            let arguments = elements.dropFirst()
+            guard let firstArgument = arguments.first, let lastArgument = arguments.last else {
+                return AdapterEvent(name: name, payload: [])
+            }
+            if arguments.count == 1 {
+                return AdapterEvent(name: name, payload: Array(arrayBytes[firstArgument.span]))
+            }
+            return AdapterEvent(name: name,
+                                payload: [UInt8(ascii: "[")]
+                                    + Array(arrayBytes[firstArgument.span.lowerBound..<lastArgument.span.upperBound])
+                                    + [UInt8(ascii: "]")])
+        }
+    }
+
     /// Decodes an entry's flat field list (`uid`, `…`, `nsp`, `…`), by name, as the adapter reads it.
     public static func decodeEntry(fields: [[UInt8]]) throws(AdapterFormatError) -> Entry {
         guard fields.count % 2 == 0 else {
@@ -237,6 +276,8 @@ public enum StreamsAdapter {
         var data: [UInt8]?
         var tablecastSeq: Int64?
         var emitted: Int64?
+        var detail: [UInt8]?
+        var fault: String?
         for index in stride(from: 0, to: fields.count, by: 2) {
             switch String(decoding: fields[index], as: UTF8.self) {
             case "uid": uid = String(decoding: fields[index + 1], as: UTF8.self)
@@ -245,6 +286,8 @@ public enum StreamsAdapter {
             case "data": data = fields[index + 1]
             case Self.tablecastSeqField: tablecastSeq = Int64(String(decoding: fields[index + 1], as: UTF8.self))
             case Self.tablecastEmittedField: emitted = Int64(String(decoding: fields[index + 1], as: UTF8.self))
+            case Self.tablecastDetailField: detail = Base64.decode(fields[index + 1])
+            case Self.tablecastFaultField: fault = String(decoding: fields[index + 1], as: UTF8.self)
             default: continue
             }
         }
@@ -255,7 +298,7 @@ public enum StreamsAdapter {
             throw AdapterFormatError(description: "the stream entry's type is not a number")
         }
         var entry = Entry(uid: uid ?? "", namespace: namespace, type: typeNumber, data: nil,
-                          tablecastSeq: tablecastSeq, emittedAtNanos: emitted)
+                          tablecastSeq: tablecastSeq, emittedAtNanos: emitted, rawData: data, detail: detail, fault: fault)
         if let data {
             entry.data = try Self.decodeData(data)
         }

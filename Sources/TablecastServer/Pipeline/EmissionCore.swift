@@ -250,7 +250,9 @@ struct EmissionCore: Sendable {
             seq: seq,
             frame: SocketIOPacket.eventFrame(namespace: self.namespace, name: name, payload: payload),
             emittedAtNanos: emittedAtNanos ?? stamp.monoNanos,
-            fromStream: streamed
+            fromStream: streamed,
+            detail: detail,
+            fault: fault
         )
         switch self.durability {
         case .async:
@@ -279,12 +281,22 @@ public struct EventDelivery: Sendable {
     public var emittedAtNanos: Int64
     /// Read from a cluster's Redis stream rather than born here: local clients get it, the stream does not again.
     public var fromStream = false
+    /// What the payload leaves out and a projection needs (``JournalEvent/detail``): a cluster's stream carries it
+    /// to the followers' projections.
+    public var detail: [UInt8]?
+    /// The injected fault the event is or carries (``JournalEvent/fault``), for the followers' journals and
+    /// projections (a duplicate is not applied twice).
+    public var fault: String?
 
-    public init(seq: Int64, frame: EngineIOFrame, emittedAtNanos: Int64, fromStream: Bool = false) {
+    public init(seq: Int64, frame: EngineIOFrame, emittedAtNanos: Int64, fromStream: Bool = false,
+                detail: [UInt8]? = nil, fault: String? = nil)
+    {
+        self.fault = fault
         self.seq = seq
         self.frame = frame
         self.emittedAtNanos = emittedAtNanos
         self.fromStream = fromStream
+        self.detail = detail
     }
 }
 

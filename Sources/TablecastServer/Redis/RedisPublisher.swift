@@ -5,6 +5,7 @@ import ServiceLifecycle
 import SocketIOProtocol
 import SocketIORedis
 import Synchronization
+import TablecastJSON
 import Threading
 
 #if canImport(Glibc)
@@ -55,7 +56,9 @@ public final class RedisPublisher: EmissionOutput, Service {
         var finished = false
         /// The owner's URL, written next to the stream for followers to name (`<stream>:tablecast-owner`).
         var ownerURL: String?
-        var ownerAnnounced = false
+        /// The entry id of this run's first event (seq 1): a follower that starts later reads the stream from there.
+        var firstEntry: String?
+        var ownerAnnounced = true
         /// Dropping since the last batch published: the warning is logged once per episode.
         var dropping = false
         var statistics = Statistics()
@@ -231,18 +234,15 @@ public final class RedisPublisher: EmissionOutput, Service {
         while true {
             let (batch, announce) = self.shared.withLock(
                 waitingOn: Self.work,
-                until: { $0.waiting > 0 || $0.stopping || ($0.ownerURL != nil && !$0.ownerAnnounced) }
-            ) { shared -> ([EventDelivery], String?) in
-                let announce = shared.ownerAnnounced ? nil : shared.ownerURL
+                until: { $0.waiting > 0 || $0.stopping || !$0.ownerAnnounced }
+            ) { shared -> ([EventDelivery], String??) in
+                let announce: String?? = shared.ownerAnnounced ? nil : .some(shared.ownerURL)
                 shared.ownerAnnounced = true
                 return (Array(shared.queue[shared.head..<min(shared.queue.count, shared.head + Self.batchSize)]),
                         announce)
             }
-            if let announce, case .stream(let name, _, _) = self.format {
-                let reply = try connection.command(["SET", "\(name):tablecast-owner", announce])
-                if case .error(let message) = reply {
-                    throw .reply(command: "SET", message: message)
-                }
+            if let announce, case .stream(let name, _, let uid) = self.format {
+                try self.announce(announce, uid: uid, stream: name, on: connection)
             }
             if batch.isEmpty {
                 if self.shared.withLock({ $0.stopping && $0.waiting == 0 }) {
@@ -266,6 +266,12 @@ public final class RedisPublisher: EmissionOutput, Service {
                     throw .reply(command: self.isStream ? "XADD" : "PUBLISH", message: message)
                 }
             }
+            if self.isStream, batch.first?.seq == 1, skipped == 0, let id = replies.first?.text {
+                self.shared.withLock { shared in
+                    shared.firstEntry = id
+                    shared.ownerAnnounced = false
+                }
+            }
             self.shared.withLock { shared in
                 shared.head += batch.count
                 shared.statistics.published += commands.count
@@ -276,6 +282,29 @@ public final class RedisPublisher: EmissionOutput, Service {
                     shared.head = 0
                 }
             }
+        }
+    }
+
+    private static func base64(_ bytes: [UInt8]) -> [UInt8] {
+        var buffer = ByteBuffer()
+        Base64.encode(bytes, into: &buffer)
+        return Array(buffer.readableBytesView)
+    }
+
+    /// `SET <stream>:tablecast-owner {"url":…,"uid":…,"firstEntry":…}`: who owns the stream, for followers.
+    private func announce(_ url: String?, uid: String, stream: String, on connection: RedisConnection)
+        throws(RedisError)
+    {
+        let firstEntry = self.shared.withLock { $0.firstEntry }
+        var value = JSONWriter()
+        value.beginObject()
+        value.key("url"); value.value(url)
+        value.key("uid"); value.value(uid)
+        value.key("firstEntry"); value.value(firstEntry)
+        value.endObject()
+        let reply = try connection.command(["SET", "\(stream):tablecast-owner", value.text])
+        if case .error(let message) = reply {
+            throw .reply(command: "SET", message: message)
         }
     }
 
@@ -301,6 +330,8 @@ public final class RedisPublisher: EmissionOutput, Service {
                 + StreamsAdapter.broadcastFields(uid: uid, namespace: packet.namespace, dataJSON: data)
                 + [Array(StreamsAdapter.tablecastSeqField.utf8), Array(String(delivery.seq).utf8),
                    Array(StreamsAdapter.tablecastEmittedField.utf8), Array(String(delivery.emittedAtNanos).utf8)]
+                + (delivery.detail.map { [Array(StreamsAdapter.tablecastDetailField.utf8), Self.base64($0)] } ?? [])
+                + (delivery.fault.map { [Array(StreamsAdapter.tablecastFaultField.utf8), Array($0.utf8)] } ?? [])
         }
     }
 }

@@ -5,6 +5,7 @@ import ServiceLifecycle
 import SocketIOProtocol
 import SocketIORedis
 import Synchronization
+import TablecastJSON
 import Threading
 
 /// Every node of a tablecast cluster reads the Redis stream (`@socket.io/redis-streams-adapter`'s format) on a thread
@@ -51,6 +52,7 @@ public final class StreamReader: Service, Sendable {
         var finished = false
         /// The last `tablecast-seq` seen from each publishing uid.
         var lastSeqByUID: [String: Int64] = [:]
+        var ownersFirstEntry: String?
     }
 
     public init(endpoint: RedisEndpoint, stream: String, namespace: String, ownUID: String?,
@@ -128,15 +130,21 @@ public final class StreamReader: Service, Sendable {
         var lastID: String
         if let resume = self.state.withLock({ $0.status.lastID }) {
             lastID = resume
+            try self.fetchOwner(connection)
         } else {
             let reply = try connection.command(["XREVRANGE", self.stream, "+", "-", "COUNT", "1"])
             lastID = reply.elements?.first?.elements?.first?.text ?? "0-0"
+            try self.fetchOwner(connection)
+            if self.ownUID == nil, let first = try self.ownersFirstEntry(connection) {
+                // A follower that starts after the owner reads the owner's run from its first event, so that its
+                // journal and restaurant are the owner's.
+                lastID = first
+            }
             self.state.withLock { state in
                 state.status.lastID = lastID
                 state.ready = true
             }
         }
-        try self.fetchOwner(connection)
         // A blocked XREAD answers within 2 s; a connection silent for much longer than that is dead.
         try connection.setTimeout(.seconds(12))
         var sinceOwnerCheck = 0
@@ -171,9 +179,14 @@ public final class StreamReader: Service, Sendable {
         let outcome: (event: AdapterEvent, entry: StreamsAdapter.Entry)?
         do {
             let entry = try StreamsAdapter.decodeEntry(fields: fields)
-            if entry.namespace == self.namespace, let event = try entry.event()?.event,
-               !self.isRepublished(entry)
-            {
+            if entry.namespace == self.namespace, var event = try entry.event()?.event, !self.isRepublished(entry) {
+                // A tablecast owner's entry carries the payload its clients got, byte for byte: pass it through. A
+                // Node server's is what `JSON.stringify` writes of the parsed packet, as its clients get it.
+                if entry.tablecastSeq != nil, let data = entry.rawData,
+                   let verbatim = StreamsAdapter.verbatimEvent(data: data)
+                {
+                    event = verbatim
+                }
                 outcome = (event, entry)
             } else {
                 outcome = nil
@@ -199,7 +212,8 @@ public final class StreamReader: Service, Sendable {
             do throws(JournalError) {
                 try self.pipeline.streamed(
                     JournalEvent(seq: 0, monoNanos: stamp.monoNanos, wallMillis: stamp.wallMillis,
-                                 namespace: self.namespace, name: event.name, payload: event.payload),
+                                 namespace: self.namespace, name: event.name, payload: event.payload,
+                                 detail: entry.detail, fault: entry.fault),
                     emittedAtNanos: entry.emittedAtNanos
                 )
             } catch {
@@ -238,11 +252,44 @@ public final class StreamReader: Service, Sendable {
         self.state.withLock { $0.status.lagSeconds = Double(max(0, newestMillis - readMillis)) / 1000 }
     }
 
+    /// Reads `<stream>:tablecast-owner` (`{"url":…,"uid":…,"firstEntry":…}`), which the owner writes.
     private func fetchOwner(_ connection: RedisConnection) throws(RedisError) {
         let reply = try connection.command(["GET", "\(self.stream):tablecast-owner"])
-        if let url = reply.text {
-            self.state.withLock { $0.status.ownerURL = url }
+        guard let bytes = reply.bytes, case .object(let members)? = try? JSONParser.parse(bytes).value else { return }
+        var url: String?
+        var firstEntry: String?
+        for member in members {
+            switch (member.key, member.value) {
+            case ("url", .string(let text)): url = text
+            case ("firstEntry", .string(let text)): firstEntry = text
+            default: continue
+            }
         }
+        self.state.withLock { state in
+            state.status.ownerURL = url
+            state.ownersFirstEntry = firstEntry
+        }
+    }
+
+    /// Where to read from to get the owner's whole run: just before its first entry, if the stream still holds it.
+    private func ownersFirstEntry(_ connection: RedisConnection) throws(RedisError) -> String? {
+        guard let first = self.state.withLock({ $0.ownersFirstEntry }) else { return nil }
+        let reply = try connection.command(["XRANGE", self.stream, first, first])
+        guard let found = reply.elements, !found.isEmpty else {
+            self.logger.warning(
+                "the stream no longer holds the owner's first event (MAXLEN trimmed it): this follower starts from now, and its restaurant from the definition, so its REST answers may differ from the owner's",
+                metadata: ["stream": "\(self.stream)", "firstEntry": "\(first)"])
+            return nil
+        }
+        return Self.entryBefore(first)
+    }
+
+    /// The id just before `id`, so that `XREAD` from it returns `id` first.
+    static func entryBefore(_ id: String) -> String? {
+        let parts = id.split(separator: "-")
+        guard parts.count == 2, let ms = UInt64(parts[0]), let seq = UInt64(parts[1]) else { return nil }
+        if seq > 0 { return "\(ms)-\(seq - 1)" }
+        return ms > 0 ? "\(ms - 1)-\(UInt64.max)" : "0-0"
     }
 
     static func millis(_ id: String) -> Int64? {
