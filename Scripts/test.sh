@@ -12,6 +12,8 @@ command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)
 pkg-config --exists hiredis 2>/dev/null || missing+=(libhiredis-dev)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# nginx for Scripts/cluster.sh's test (started on a free port by the script; the package's own service is not used).
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v tsc >/dev/null 2>&1 || missing+=(node-typescript)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]}"

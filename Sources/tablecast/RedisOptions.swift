@@ -10,7 +10,7 @@ struct RedisOptions: ParsableArguments {
             Every node delivers what it reads from the Redis stream (@socket.io/redis-streams-adapter's format, \
             stream --stream-name) to its own clients, in stream order, and journals it. The owner runs the \
             simulation or the replay and takes REST writes, manual emits and faults, and publishes every event to \
-            the stream; a Node.js server with the official Streams adapter on the same Redis delivers them too.
+            the stream, in @socket.io/redis-streams-adapter's format.
             """,
         valueName: "redis://host:port"
     ))
