@@ -226,6 +226,27 @@ struct StreamsAdapterTests {
         }
     }
 
+    @Test("a tablecast owner's entry passes its payload bytes through; its own fields are read")
+    func verbatim() throws {
+        let data = #"{"packet":{"type":2,"data":["tick", {"i": 0} ]},"opts":{"rooms":[],"except":[],"flags":{}}}"#
+        #expect(StreamsAdapter.verbatimEvent(data: Array(data.utf8))
+            == AdapterEvent(name: "tick", payload: Array(#"{"i": 0}"#.utf8)))
+        #expect(StreamsAdapter.verbatimEvent(data: Array(#"{"packet":{"type":2,"data":["two",1, "x"]}}"#.utf8))
+            == AdapterEvent(name: "two", payload: Array(#"[1, "x"]"#.utf8)))
+        #expect(StreamsAdapter.verbatimEvent(data: Array(#"{"packet":{"type":2,"data":["none"]}}"#.utf8))
+            == AdapterEvent(name: "none", payload: []))
+        #expect(StreamsAdapter.verbatimEvent(data: Array("gqZwYWNr".utf8)) == nil)
+        #expect(StreamsAdapter.verbatimEvent(data: Array(#"{"packet":{"type":2,"data":[1]}}"#.utf8)) == nil)
+        let entry = try StreamsAdapter.decodeEntry(fields: Self.fields([
+            ("uid", "a1b2c3d4e5f60718"), ("nsp", "/events"), ("type", "3"), ("data", data),
+            ("tablecast-seq", "41"), ("tablecast-emitted-ns", "123"), ("tablecast-detail", "ZGV0YWls"),
+            ("tablecast-fault", #"{"kind":"duplicate","of":40}"#),
+        ]))
+        #expect(entry.tablecastSeq == 41 && entry.emittedAtNanos == 123)
+        #expect(entry.detail == Array("detail".utf8) && entry.fault == #"{"kind":"duplicate","of":40}"#)
+        #expect(entry.rawData == Array(data.utf8))
+    }
+
     @Test("binary data is base64 of msgpack (§6.9's receipt)")
     func binary() throws {
         let entry = try StreamsAdapter.decodeEntry(fields: Self.fields([

@@ -116,6 +116,30 @@ import Testing
         #expect(hiding.projection == hidden)
     }
 
+    @Test func streamedEventIsNumberedProjectedAndMarkedForLocalClientsOnly() throws {
+        var core = Self.core()
+        var source = RestaurantState(definition: .default)
+        let activated = try source.activateTable(tableNumber: 3)
+        source.commit(commandEvents: CollectionOfOne(activated))
+        let event = JournalEvent(seq: 0, monoNanos: 9, wallMillis: 9, namespace: "/events",
+                                 name: activated.name.rawValue, payload: activated.payload,
+                                 detail: Array("d".utf8), fault: #"{"kind":"extra-fields"}"#)
+        let step = core.recorded(event, sends: true, at: Self.stamp, streamed: true, emittedAtNanos: 42)
+        #expect(step.seq == 1)
+        #expect(step.actions.journal.map(\.seq) == [1])
+        #expect(step.actions.journal[0].monoNanos == Self.stamp.monoNanos)  // the journal's clock never goes back
+        #expect(step.actions.journal[0].detail == event.detail && step.actions.journal[0].fault == event.fault)
+        let delivery = try #require(step.actions.deliveries.first)
+        // The owner's emission time is the latency origin; the mark keeps it off the stream.
+        #expect(delivery.emittedAtNanos == 42 && delivery.fromStream)
+        #expect(delivery.detail == event.detail && delivery.fault == event.fault)
+        #expect(core.projection == source)
+
+        // What the core numbers itself is not marked, and carries its own detail and time.
+        let own = try core.command(Self.activate(7), at: Self.stamp)
+        #expect(own.actions.deliveries.allSatisfy { !$0.fromStream && $0.emittedAtNanos == Self.stamp.monoNanos })
+    }
+
     @Test func duplicateReplayAndUnknownEventFaultsNumberMarkedEvents() throws {
         var core = Self.core()
         #expect(throws: FaultInjector.Refusal.self) { _ = try core.fault(.duplicate(seq: nil), at: Self.stamp) }
