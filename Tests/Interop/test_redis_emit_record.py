@@ -208,7 +208,7 @@ def test_a_full_backlog_drops_and_counts(servers, tmp_path):
     server.stop()
     text = server.stderr_text()
     assert text.count("Redis emit backlog full") == 1, text
-    assert "Redis emit stopped with events never published" in text
+    assert "Redis publishing stopped with events never published" in text
 
 
 @pytest.mark.parametrize("args, message", [
