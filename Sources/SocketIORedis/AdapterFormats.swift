@@ -205,21 +205,27 @@ public enum StreamsAdapter {
         public var uid: String
         public var namespace: String
         public var type: Int
-        /// The decoded `data` field; `nil` for messages without one (0.2.x heartbeats).
-        public var data: JSValue?
         /// A tablecast owner's sequence number and emission time (monotonic nanoseconds), when it wrote the entry.
         public var tablecastSeq: Int64?
         public var emittedAtNanos: Int64?
-        /// The `data` field as it was.
+        /// The `data` field as it was; `nil` for messages without one (0.2.x heartbeats).
         public var rawData: [UInt8]?
         /// The owner's `detail` of the event, decoded.
         public var detail: [UInt8]?
         /// The owner's fault mark of the event.
         public var fault: String?
 
+        /// The decoded `data` field (JSON, or base64 of msgpack), decoded when asked: a reader that only needs the
+        /// verbatim bytes (``StreamsAdapter/verbatimEvent(data:)``) never pays for it.
+        public func data() throws(AdapterFormatError) -> JSValue? {
+            guard let rawData = self.rawData else { return nil }
+            return try StreamsAdapter.decodeData(rawData)
+        }
+
         /// The event of a broadcast (type 3) of an EVENT packet; `nil` for every other message.
+        /// - Throws: when the `data` of a broadcast cannot be decoded.
         public func event() throws(AdapterFormatError) -> (event: AdapterEvent, rooms: [String], except: [String])? {
-            guard self.type == StreamsAdapter.broadcastType, case .object(let body)? = self.data,
+            guard self.type == StreamsAdapter.broadcastType, case .object(let body)? = try self.data(),
                   case .object(let packet)? = body["packet"]
             else { return nil }
             // EVENT; BINARY_EVENT is never sent (receivers re-encode), but it is an event all the same.
@@ -297,12 +303,8 @@ public enum StreamsAdapter {
         guard let typeText = type, let typeNumber = Int(typeText) else {
             throw AdapterFormatError(description: "the stream entry's type is not a number")
         }
-        var entry = Entry(uid: uid ?? "", namespace: namespace, type: typeNumber, data: nil,
-                          tablecastSeq: tablecastSeq, emittedAtNanos: emitted, rawData: data, detail: detail, fault: fault)
-        if let data {
-            entry.data = try Self.decodeData(data)
-        }
-        return entry
+        return Entry(uid: uid ?? "", namespace: namespace, type: typeNumber, tablecastSeq: tablecastSeq,
+                     emittedAtNanos: emitted, rawData: data, detail: detail, fault: fault)
     }
 
     /// The `data` field: JSON when it starts with `{`, else base64 of msgpack.

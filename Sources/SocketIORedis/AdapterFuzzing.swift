@@ -11,7 +11,8 @@ public enum AdapterFuzzing {
     /// - a value that converts to JavaScript's model converts back to msgpack bytes that convert to the same value
     ///   (less its `undefined` members);
     /// - an event's payload is JSON that reads back and writes back to the same bytes (`JSON.stringify` is
-    ///   idempotent), and the same holds for the JSON of any value.
+    ///   idempotent), and the same holds for the JSON of any value;
+    /// - a tablecast entry's verbatim payload (the arguments' spans in `data`) is one JSON value.
     public static func check(_ input: UnsafeRawBufferPointer) -> String? {
         let bytes = [UInt8](input)
         if let decoded = try? MessagePackDecoder.decode(bytes) {
@@ -45,6 +46,12 @@ public enum AdapterFuzzing {
            let failure = Self.idempotentJSON(event.event.payload, Self.show(bytes))
         {
             return failure
+        }
+        if let entry = try? StreamsAdapter.decodeEntry(fields: fields), let raw = entry.rawData,
+           let verbatim = StreamsAdapter.verbatimEvent(data: raw), !verbatim.payload.isEmpty,
+           (verbatim.payload.withUnsafeBytes { try? JSONScanner.validate($0) }) == nil
+        {
+            return "a verbatim payload is not one JSON value: \(Self.show(bytes))"
         }
         return nil
     }

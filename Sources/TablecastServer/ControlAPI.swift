@@ -105,6 +105,7 @@ struct ControlAPI {
             body.key("lastID"); body.value(status.lastID)
             body.key("read"); body.value(status.read)
             body.key("lagSeconds"); body.rawValue(JSNumber.json(status.lagSeconds).utf8)
+            body.key("trimmed"); body.value(status.trimmed)
             if let publisher = self.streamPublisher {
                 let statistics = publisher.statistics
                 body.key("published"); body.value(statistics.published)

@@ -83,6 +83,11 @@ class RedisServer:
         wait_until(present, timeout=timeout, message=f"no Redis connection named {name}")
         return found[0]
 
+    def wait_for_pattern_subscriber(self, timeout: float = 10.0) -> None:
+        """Until a client has PSUBSCRIBEd (a recorder is ready once it has, not when it connects)."""
+        wait_until(lambda: self.client().execute_command("PUBSUB", "NUMPAT") >= 1, timeout=timeout,
+                   message="no pattern subscription")
+
     def kill_client(self, name: str) -> None:
         """CLIENT KILL the connection named `name`: it breaks as it would if the network dropped it."""
         assert self.client().client_kill_filter(_id=self.client_id(name)) == 1

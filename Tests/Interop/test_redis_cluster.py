@@ -33,7 +33,7 @@ def settled(*nodes, timeout=20):
     def caught_up():
         states = [health(node.url)["redis"] for node in nodes]
         ids = {state["lastID"] for state in states}
-        return len(ids) == 1 and all(state["connected"] for state in states)
+        return len(ids) == 1 and None not in ids and all(state["connected"] for state in states)
     wait_until(caught_up, timeout=timeout, message="the nodes did not reach the same stream entry")
 
 
@@ -225,7 +225,8 @@ def test_the_owner_refuses_new_events_when_its_stream_backlog_is_full(servers, t
 
 def test_a_follower_drops_an_entry_published_twice(servers, redis_server):
     follower_node = follower(servers, redis_server)
-    wait_until(lambda: health(follower_node.url)["redis"]["connected"], timeout=10)
+    # Ready once it knows where the stream stood (its last id), not merely connected.
+    wait_until(lambda: health(follower_node.url)["redis"]["lastID"] is not None, timeout=10)
     listener = EventListener(follower_node.url + "/events")
     try:
         client = redis_server.client()
@@ -308,3 +309,27 @@ def test_a_follower_whose_owner_run_was_trimmed_starts_from_now_and_says_so(serv
     late = follower(servers, redis_server, label="late follower")
     wait_until(lambda: health(late.url)["redis"]["read"] >= 20, timeout=20)
     assert "the stream no longer holds the owner's first event" in late.stderr_text()
+
+
+def test_entries_trimmed_before_a_follower_read_them_are_a_journaled_gap(servers, redis_server):
+    follower_node = follower(servers, redis_server)
+    wait_until(lambda: health(follower_node.url)["redis"]["lastID"] is not None, timeout=10)
+    time.sleep(0.3)
+    client = redis_server.client()
+    # Five broadcasts and a trim to two, atomically: the follower never sees the first three.
+    transaction = client.pipeline(transaction=True)
+    for i in range(5):
+        transaction.xadd("socket.io", {"uid": "0123456789abcdef", "nsp": "/events", "type": "3",
+                                       "data": json.dumps({"packet": {"type": 2, "data": ["batch", i]}})})
+    transaction.xtrim("socket.io", maxlen=2, approximate=False)
+    transaction.execute()
+    wait_until(lambda: health(follower_node.url)["redis"]["trimmed"] == 3, timeout=10,
+               message="the follower did not count the trimmed entries")
+    assert journal_events(follower_node) == [("batch", b"3"), ("batch", b"4")]
+    import sqlite3
+    with sqlite3.connect(follower_node.journal_path) as db:
+        faults = db.execute("SELECT kind, spec FROM faults").fetchall()
+    assert faults == [("gap", json.dumps({"reason": "3 entries of stream socket.io were trimmed (MAXLEN) before "
+                                                    "this node read them"}, separators=(",", ":")))]
+    assert "tablecast_redis_stream_trimmed_total 3" in requests.get(follower_node.url + "/metrics",
+                                                                     timeout=HTTP_TIMEOUT).text

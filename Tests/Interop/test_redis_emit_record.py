@@ -261,7 +261,7 @@ def test_record_redis_journals_a_classic_cluster_as_its_clients_see_it(redis_ser
     out = tmp_path / "cluster.sqlite"
     recorder = start_record(out, redis_server.url)
     try:
-        redis_server.client_id("tablecast-record")
+        redis_server.wait_for_pattern_subscriber()
         publisher = redis_server.client()
         publisher.publish("socket.io#/events#", VECTOR_A)
         publisher.publish("socket.io#/events#", VECTOR_B)
@@ -299,7 +299,7 @@ def test_record_redis_journals_the_gap_of_a_lost_connection(redis_server, tmp_pa
     out = tmp_path / "gap.sqlite"
     recorder = start_record(out, redis_server.url)
     try:
-        redis_server.client_id("tablecast-record")
+        redis_server.wait_for_pattern_subscriber()
         publisher = redis_server.client()
         publisher.publish("socket.io#/events#", emitter_message("before", {"n": 1}))
         wait_until(lambda: len(recorded(out)[0]) == 1, timeout=10)
@@ -323,7 +323,7 @@ def test_the_recorder_is_invisible_to_the_cluster(redis_server, tmp_path):
     # A pattern subscription is not counted by NUMSUB, so no Node server waits for the recorder's answers.
     recorder = start_record(tmp_path / "r.sqlite", redis_server.url)
     try:
-        redis_server.client_id("tablecast-record")
+        redis_server.wait_for_pattern_subscriber()
         client = redis_server.client()
         assert client.execute_command("PUBSUB", "NUMSUB", "socket.io-request#/events#") == [b"socket.io-request#/events#", 0]
         assert client.execute_command("PUBSUB", "NUMPAT") == 1
@@ -395,8 +395,10 @@ def test_record_redis_stream_journals_entries_trimmed_before_it_read_them(redis_
         stdout, _ = stop_record(recorder)
     events, faults, _ = recorded(out)
     assert [(e[2], bytes(e[3])) for e in events] == [("first", b"1"), ("batch", b"3"), ("batch", b"4"), ("last", b"1")]
-    assert [(f[0], f[1]) for f in faults] == [(1, "gap")]
-    assert "trimmed" in json.loads(faults[0][2])["reason"]
+    # Noticed when the recorder next caught up with the stream: after "first", at the latest after the batch.
+    assert [f[1] for f in faults] == ["gap"] and 1 <= faults[0][0] <= 3
+    assert json.loads(faults[0][2])["reason"] == \
+        "3 entries of stream socket.io were trimmed (MAXLEN) before the recorder read them"
 
 
 def test_record_redis_that_is_not_there_touches_no_journal(tmp_path):
@@ -433,7 +435,7 @@ def test_serve_to_redis_to_record_keeps_every_byte(servers, redis_server, tmp_pa
     out = tmp_path / "via-redis.sqlite"
     recorder = start_record(out, redis_server.url)
     try:
-        redis_server.client_id("tablecast-record")
+        redis_server.wait_for_pattern_subscriber()
         server = servers.serve(idle=False, extra=["--redis-emit", redis_server.url, "--rate", "300/s"])
         wait_until(lambda: health(server.url)["lastSeq"] >= 400, timeout=30)
         server.stop()

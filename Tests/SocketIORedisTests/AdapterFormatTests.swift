@@ -272,9 +272,11 @@ struct StreamsAdapterTests {
         }
         #expect(throws: AdapterFormatError.self) {
             try StreamsAdapter.decodeEntry(fields: Self.fields([("nsp", "/events"), ("type", "3"), ("data", "{nope")]))
+                .event()
         }
         #expect(throws: AdapterFormatError.self) {
             try StreamsAdapter.decodeEntry(fields: Self.fields([("nsp", "/events"), ("type", "3"), ("data", "!!!!")]))
+                .event()
         }
     }
 }

@@ -129,6 +129,7 @@ final class ServerMetrics: Sendable {
             self.counter("tablecast_redis_stream_read_total", [:], status.read)
             self.counter("tablecast_redis_stream_skipped_total", [:], status.skipped)
             self.gauge("tablecast_redis_stream_lag_seconds", [:], status.lagSeconds)
+            self.counter("tablecast_redis_stream_trimmed_total", [:], status.trimmed)
         }
         var buffer: [UInt8] = []
         self.registry.emit(into: &buffer)

@@ -127,9 +127,8 @@ public enum RedisRecorder {
             var undecodable = 0
             /// The last stream entry read: where a reconnection resumes.
             var lastID: String?
-            /// `entries-added` when the recorder last caught up with the stream, and the entries read since.
-            var catchUpMark: Int?
-            var readSinceCatchUp = 0
+            /// Where the recorder stands against the stream's own count of entries.
+            var progress = StreamProgress()
         }
 
         init(options: Options, logger: Logger) {
@@ -335,41 +334,21 @@ public enum RedisRecorder {
             return id
         }
 
-        /// Journals a gap when entries were trimmed (`MAXLEN`) before the recorder read them: while it lagged, or while
-        /// it was disconnected. Redis 7's `XINFO STREAM` counts every entry ever added (`entries-added`): each time
-        /// the recorder has caught up with the stream (its last id is the stream's `last-generated-id`), the entries
-        /// it read since the previous catch-up must number what was added meanwhile; fewer means trimmed ones. Older
-        /// servers do not count, and nothing is checked.
+        /// Journals a gap when entries were trimmed (`MAXLEN`) before the recorder read them: while it lagged, or
+        /// while it was disconnected (``StreamProgress``).
         ///
         /// - Parameters:
         ///   - batch: entries about to be journaled, and the id of the last one.
         private func checkTrimmed(_ connection: RedisConnection, name: String, batch: Int, batchLastID: String) throws {
-            let reply = try connection.command(["XINFO", "STREAM", name])
-            guard let fields = reply.elements else { return }
-            var added: Int?
-            var lastGenerated: String?
-            for index in stride(from: 0, to: fields.count - 1, by: 2) {
-                switch fields[index].text {
-                case "entries-added": added = fields[index + 1].integer.map(Int.init)
-                case "last-generated-id": lastGenerated = fields[index + 1].text
-                default: continue
-                }
-            }
+            var progress = self.state.withLock { $0.progress }
+            let observation = try progress.observe(connection, stream: name, batch: batch, lastID: batchLastID)
             try self.state.withLock { (state) throws(JournalError) in
-                state.readSinceCatchUp += batch
-                guard let added, lastGenerated == batchLastID else { return }
-                defer {
-                    state.catchUpMark = added
-                    state.readSinceCatchUp = 0
-                }
-                guard let mark = state.catchUpMark, added - mark > state.readSinceCatchUp,
-                      let writer = state.writer
-                else { return }
-                let missing = added - mark - state.readSinceCatchUp
+                state.progress = progress
+                guard observation.trimmed > 0, let writer = state.writer else { return }
                 let now = EmissionClock.wallMillis()
                 let gap = Recorder.Gap(fromWallMillis: now, toWallMillis: now,
-                                       reason: "\(missing) entries of stream \(name) were trimmed (MAXLEN) before the "
-                                           + "recorder read them",
+                                       reason: "\(observation.trimmed) entries of stream \(name) were trimmed (MAXLEN) "
+                                           + "before the recorder read them",
                                        fromMonoNanos: RedisLink.nowNanos())
                 try Recorder.journal(gap, afterSeq: state.seq, into: writer)
                 state.summary.gaps.append(gap)

@@ -34,6 +34,8 @@ public final class StreamReader: Service, Sendable {
         public var lagSeconds = 0.0
         /// The owner's URL, as the owner wrote it next to the stream.
         public var ownerURL: String?
+        /// Entries trimmed (`MAXLEN`) before this node read them: its clients never got them.
+        public var trimmed = 0
     }
 
     public let stream: String
@@ -53,6 +55,7 @@ public final class StreamReader: Service, Sendable {
         /// The last `tablecast-seq` seen from each publishing uid.
         var lastSeqByUID: [String: Int64] = [:]
         var ownersFirstEntry: String?
+        var progress = StreamProgress()
     }
 
     public init(endpoint: RedisEndpoint, stream: String, namespace: String, ownUID: String?,
@@ -144,6 +147,8 @@ public final class StreamReader: Service, Sendable {
                 state.status.lastID = lastID
                 state.ready = true
             }
+            // Where the stream stands now: trimming after this is counted.
+            try self.observe(connection, batch: 0, lastID: lastID)
         }
         // A blocked XREAD answers within 2 s; a connection silent for much longer than that is dead.
         try connection.setTimeout(.seconds(12))
@@ -171,7 +176,7 @@ public final class StreamReader: Service, Sendable {
                 lastID = id
                 self.handle(id: id, fields: fields.map { $0.bytes ?? [] })
             }
-            try self.measureLag(connection, lastID: lastID)
+            try self.observe(connection, batch: entries.count, lastID: lastID)
         }
     }
 
@@ -179,14 +184,13 @@ public final class StreamReader: Service, Sendable {
         let outcome: (event: AdapterEvent, entry: StreamsAdapter.Entry)?
         do {
             let entry = try StreamsAdapter.decodeEntry(fields: fields)
-            if entry.namespace == self.namespace, var event = try entry.event()?.event, !self.isRepublished(entry) {
-                // A tablecast owner's entry carries the payload its clients got, byte for byte: pass it through. A
-                // Node server's is what `JSON.stringify` writes of the parsed packet, as its clients get it.
-                if entry.tablecastSeq != nil, let data = entry.rawData,
-                   let verbatim = StreamsAdapter.verbatimEvent(data: data)
-                {
-                    event = verbatim
-                }
+            // A tablecast owner's entry carries the payload its clients got, byte for byte: pass it through. A Node
+            // server's is what `JSON.stringify` writes of the parsed packet, as its clients get it.
+            let verbatim = entry.tablecastSeq != nil && entry.type == StreamsAdapter.broadcastType
+                ? entry.rawData.flatMap(StreamsAdapter.verbatimEvent(data:)) : nil
+            if entry.namespace == self.namespace, let event = try verbatim ?? entry.event()?.event,
+               !self.isRepublished(entry)
+            {
                 outcome = (event, entry)
             } else {
                 outcome = nil
@@ -240,16 +244,35 @@ public final class StreamReader: Service, Sendable {
         }
     }
 
-    /// How far behind the stream's newest entry the reader is, in the milliseconds of their ids.
-    private func measureLag(_ connection: RedisConnection, lastID: String) throws(RedisError) {
-        let reply = try connection.command(["XINFO", "STREAM", self.stream])
-        guard let fields = reply.elements else { return }
-        var newest: String?
-        for index in stride(from: 0, to: fields.count - 1, by: 2) where fields[index].text == "last-generated-id" {
-            newest = fields[index + 1].text
+    /// The lag behind the stream's newest entry, and entries trimmed before this node read them: those are logged,
+    /// counted, and journaled as a `gap` row, never silent.
+    private func observe(_ connection: RedisConnection, batch: Int, lastID: String) throws(RedisError) {
+        var progress = self.state.withLock { $0.progress }
+        let observation = try progress.observe(connection, stream: self.stream, batch: batch, lastID: lastID)
+        self.state.withLock { state in
+            state.progress = progress
+            if let lag = observation.lagSeconds {
+                state.status.lagSeconds = lag
+            }
+            state.status.trimmed += observation.trimmed
         }
-        guard let newest, let newestMillis = Self.millis(newest), let readMillis = Self.millis(lastID) else { return }
-        self.state.withLock { $0.status.lagSeconds = Double(max(0, newestMillis - readMillis)) / 1000 }
+        guard observation.trimmed > 0 else { return }
+        self.logger.error("entries of the stream were trimmed (MAXLEN) before this node read them: its clients missed them",
+                          metadata: ["stream": "\(self.stream)", "trimmed": "\(observation.trimmed)"])
+        var spec = JSONWriter()
+        spec.beginObject()
+        spec.key("reason")
+        spec.value("\(observation.trimmed) entries of stream \(self.stream) were trimmed (MAXLEN) before this node read them")
+        spec.endObject()
+        let stamp = EmissionClock.now()
+        do throws(JournalError) {
+            try self.pipeline.journal.append(fault: JournalFault(afterSeq: self.pipeline.lastSeq,
+                                                                 monoNanos: stamp.monoNanos,
+                                                                 wallMillis: stamp.wallMillis, kind: "gap",
+                                                                 spec: spec.text))
+        } catch {
+            self.logger.error("the journal refused the gap row: \(error)")
+        }
     }
 
     /// Reads `<stream>:tablecast-owner` (`{"url":…,"uid":…,"firstEntry":…}`), which the owner writes.
@@ -292,7 +315,4 @@ public final class StreamReader: Service, Sendable {
         return ms > 0 ? "\(ms - 1)-\(UInt64.max)" : "0-0"
     }
 
-    static func millis(_ id: String) -> Int64? {
-        id.split(separator: "-").first.flatMap { Int64($0) }
-    }
 }
