@@ -7,9 +7,9 @@ what (default all):
   fanout     one node with CLIENTS clients, one node with --redis (the stream path alone), and two nodes (owner and
              follower) with CLIENTS/2 clients each, at the same offered event rate: deliveries/s, p50/p99
              emit-to-receive, loss (`tablecast load --json`)
-  throughput the owner simulating as fast as it is told (--max-rate, default 50000/s) with one follower and no
-             clients: events published into Redis per second, entries the follower read per second, and the CPU
-             each process (owner, follower, redis-server) spent per event
+  throughput the owner simulating as fast as it is told (--max-rate, default 50000/s) with --followers followers
+             (default 1) and no clients: events published into Redis per second, entries each node read per second,
+             and the CPU each process (owner, followers, redis-server) spent per event
   pause      RATE events/s, 100 clients on the follower, Redis paused for 1 s (CLIENT PAUSE 1000 ALL) in the middle:
              the follower's lag and its clients' latency
 
@@ -88,12 +88,12 @@ class Cluster:
                 time.sleep(0.05)
         raise SystemExit(f"node {args} did not start; see {self.work}")
 
-    def owner_and_follower(self, rate):
-        """Redis, a follower, then an owner simulating `rate` events/s: (owner url, owner, follower url, follower)."""
+    def owner_and_followers(self, rate, followers=1):
+        """Redis, followers, then an owner simulating `rate` events/s: (owner url, owner, [(follower url, process)])."""
         redis_url = self.redis()
-        follower_url, follower = self.node("--redis", redis_url, "--follow")
+        nodes = [self.node("--redis", redis_url, "--follow") for _ in range(followers)]
         owner_url, owner = self.node("--redis", redis_url, "--scenario", "steady-load", "--rate", f"{rate}/s")
-        return owner_url, owner, follower_url, follower
+        return owner_url, owner, nodes
 
     def stop(self):
         for proc in reversed(self.processes):
@@ -158,24 +158,26 @@ def fanout(binary, rate, clients, seconds):
                               "lost": sum(r["lost"] for r in reports), "nodes": reports}), flush=True)
 
 
-def throughput(binary, max_rate, seconds):
+def throughput(binary, max_rate, seconds, followers):
     with running_cluster(binary) as cluster:
-        owner_url, owner, follower_url, follower = cluster.owner_and_follower(max_rate)
+        owner_url, owner, nodes = cluster.owner_and_followers(max_rate, followers)
         time.sleep(2)
-        pids = {"owner": owner.pid, "follower": follower.pid, "redis": cluster.redis_proc.pid}
+        pids = {"owner": owner.pid, "redis": cluster.redis_proc.pid}
+        pids.update({f"follower{i + 1}": proc.pid for i, (_, proc) in enumerate(nodes)})
         cpu0 = {name: cpu_seconds(pid) for name, pid in pids.items()}
-        o0, f0 = get_json(owner_url + "/_tablecast/health")["redis"], get_json(follower_url + "/_tablecast/health")["redis"]
+        urls = [owner_url] + [url for url, _ in nodes]
+        before = [get_json(url + "/_tablecast/health")["redis"] for url in urls]
         t0 = time.monotonic()
         time.sleep(seconds)
-        o1, f1 = get_json(owner_url + "/_tablecast/health")["redis"], get_json(follower_url + "/_tablecast/health")["redis"]
+        after = [get_json(url + "/_tablecast/health")["redis"] for url in urls]
         elapsed = time.monotonic() - t0
         cpu = {name: cpu_seconds(pid) - cpu0[name] for name, pid in pids.items()}
-        published = o1["published"] - o0["published"]
-        read = f1["read"] - f0["read"]
+        published = after[0]["published"] - before[0]["published"]
         print(json.dumps({
-            "measure": "throughput", "offered": max_rate,
-            "publishedPerSecond": round(published / elapsed), "followerReadPerSecond": round(read / elapsed),
-            "ownerBacklogAtEnd": o1["backlog"], "followerLagSeconds": f1["lagSeconds"],
+            "measure": "throughput", "offered": max_rate, "followers": followers,
+            "publishedPerSecond": round(published / elapsed),
+            "readPerSecond": [round((a["read"] - b["read"]) / elapsed) for a, b in zip(after, before)],
+            "ownerBacklogAtEnd": after[0]["backlog"], "lagSecondsAtEnd": [a["lagSeconds"] for a in after[1:]],
             "cpuMicrosecondsPerEvent": {name: round(seconds_ * 1e6 / max(published, 1), 1)
                                         for name, seconds_ in cpu.items()},
             "cpuShare": {name: round(seconds_ / elapsed, 2) for name, seconds_ in cpu.items()},
@@ -184,7 +186,7 @@ def throughput(binary, max_rate, seconds):
 
 def pause(binary, rate, seconds):
     with running_cluster(binary) as cluster:
-        owner_url, _, follower_url, _ = cluster.owner_and_follower(rate)
+        owner_url, _, [(follower_url, _)] = cluster.owner_and_followers(rate)
         lags = []
         stop = threading.Event()
 
@@ -222,12 +224,13 @@ def main():
     parser.add_argument("--max-rate", type=int, default=50000)
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--followers", type=int, default=1, help="followers in the throughput measurement")
     args = parser.parse_args()
     for what in args.what:
         if what == "fanout":
             fanout(args.binary, args.rate, args.clients, args.seconds)
         elif what == "throughput":
-            throughput(args.binary, args.max_rate, min(args.seconds, 10))
+            throughput(args.binary, args.max_rate, min(args.seconds, 10), args.followers)
         elif what == "pause":
             pause(args.binary, args.rate, args.seconds)
         else:

@@ -291,7 +291,8 @@ extension JSValue {
     }
 
     private static func writeDate(_ millis: Double, to writer: inout MessagePackWriter) {
-        guard millis.isFinite else {
+        // Beyond ±8.64e15 ms a JavaScript Date is invalid (and the arithmetic below would overflow).
+        guard millis.isFinite, abs(millis) <= 8.64e15 else {
             writer.null()
             return
         }
