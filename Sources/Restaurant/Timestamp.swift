@@ -18,8 +18,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
 
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
     public var iso8601: String {
-        let (days, msOfDay) = Self.daysAndMilliseconds(self.millisecondsSince1970)
-        let (year, month, day) = Self.civil(fromDays: days)
+        let (days, msOfDay) = CivilDate.daysAndMilliseconds(self.millisecondsSince1970)
+        let (year, month, day) = CivilDate.civil(fromDays: days)
         let hour = msOfDay / 3_600_000
         let minute = msOfDay / 60_000 % 60
         let second = msOfDay / 1000 % 60
@@ -53,8 +53,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
             let ms = number(20..<23), (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60,
             second < 60
         else { return nil }
-        let days = Self.days(fromCivil: year, month, day)
-        guard Self.civil(fromDays: days) == (year, month, day) else { return nil }
+        let days = CivilDate.days(fromCivil: year, month, day)
+        guard CivilDate.civil(fromDays: days) == (year, month, day) else { return nil }
         self.millisecondsSince1970 = days * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms
     }
 
@@ -75,47 +75,15 @@ public struct Timestamp: Sendable, Hashable, Comparable, Codable {
         var container = encoder.singleValueContainer()
         try container.encode(self.iso8601)
     }
-
-    /// `millis` as whole days since the epoch (rounded down) and milliseconds into that day; no overflow for any
-    /// `millis`, `Int64.min` included.
-    @usableFromInline
-    static func daysAndMilliseconds(_ millis: Int64) -> (days: Int64, msOfDay: Int64) {
-        let (days, remainder) = millis.quotientAndRemainder(dividingBy: 86_400_000)
-        return remainder < 0 ? (days - 1, remainder + 86_400_000) : (days, remainder)
-    }
-
-    /// Howard Hinnant's `civil_from_days`.
-    @usableFromInline
-    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
-
-    /// Howard Hinnant's `days_from_civil`.
-    static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
 }
 
 extension JSONWriter {
     /// Writes `value` as the string ``Timestamp/iso8601`` spells, without building a `String`.
     @inlinable
     public mutating func value(_ value: Timestamp) {
-        let (days, msOfDay) = Timestamp.daysAndMilliseconds(value.millisecondsSince1970)
+        let (days, msOfDay) = CivilDate.daysAndMilliseconds(value.millisecondsSince1970)
         if self.cachedDate.days != days {
-            let (year, month, day) = Timestamp.civil(fromDays: days)
+            let (year, month, day) = CivilDate.civil(fromDays: days)
             self.cachedDate = (days, year, month, day)
         }
         let date = self.cachedDate

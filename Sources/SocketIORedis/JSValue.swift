@@ -319,23 +319,8 @@ extension JSValue {
     /// `Date.prototype.toISOString`, or `nil` for an invalid date (which `toJSON` writes as `null`).
     static func isoText(_ millis: Double) -> String? {
         guard millis.isFinite, abs(millis) <= 8.64e15 else { return nil }
-        let total = Int64(millis.rounded(.towardZero))
-        var days = total / 86_400_000
-        var rest = total % 86_400_000
-        if rest < 0 {
-            rest += 86_400_000
-            days -= 1
-        }
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let (days, rest) = CivilDate.daysAndMilliseconds(Int64(millis.rounded(.towardZero)))
+        let (year, month, day) = CivilDate.civil(fromDays: days)
         func pad(_ value: Int64, _ width: Int) -> String {
             let digits = String(value)
             return String(repeating: "0", count: max(0, width - digits.count)) + digits
