@@ -30,23 +30,25 @@ public final class LocalDelivery: EmissionOutput {
         }
         let streamed = deliveries.filter(\.fromStream)
         guard !streamed.isEmpty else { return }
-        self.publish(self.renumbered(streamed))
+        self.publishRenumbered(streamed)
     }
 
     /// An owner's own event, read back from the stream: already numbered and journaled when it was emitted.
     public func deliverOwn(_ frame: EngineIOFrame, emittedAtNanos: Int64) {
-        self.publish(self.renumbered([EventDelivery(seq: 0, frame: frame, emittedAtNanos: emittedAtNanos,
-                                                    fromStream: true)]))
+        self.publishRenumbered([EventDelivery(seq: 0, frame: frame, emittedAtNanos: emittedAtNanos, fromStream: true)])
     }
 
-    private func renumbered(_ deliveries: [EventDelivery]) -> [EventDelivery] {
+    /// Numbers and publishes under one lock, so that two threads (the stream reader, and the journal's commit
+    /// observer releasing `committed` events) never hand the broadcaster a later number first.
+    private func publishRenumbered(_ deliveries: [EventDelivery]) {
         self.streamSeq.withLock { seq in
-            deliveries.map { delivery in
+            let numbered = deliveries.map { delivery in
                 seq += 1
                 var numbered = delivery
                 numbered.seq = seq
                 return numbered
             }
+            self.publish(numbered)
         }
     }
 
