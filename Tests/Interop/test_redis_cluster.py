@@ -333,3 +333,17 @@ def test_entries_trimmed_before_a_follower_read_them_are_a_journaled_gap(servers
                                                     "this node read them"}, separators=(",", ":")))]
     assert "tablecast_redis_stream_trimmed_total 3" in requests.get(follower_node.url + "/metrics",
                                                                      timeout=HTTP_TIMEOUT).text
+
+
+def test_a_replay_can_own_the_cluster(servers, redis_server):
+    source = servers.serve(idle=False, extra=["--rate", "500/s"], label="source")
+    wait_until(lambda: health(source.url)["lastSeq"] >= 150, timeout=30)
+    source.stop()
+    follower_node = follower(servers, redis_server)
+    replay = servers.replay(source.journal_path, extra=["--speed", "max", "--redis", redis_server.url])
+    wait_until(lambda: health(replay.url)["redis"]["role"] == "owner", timeout=10)
+    _, recorded = read_journal(source.journal_path)
+    wait_until(lambda: health(follower_node.url)["redis"]["read"] >= len(recorded), timeout=30,
+               message="the follower did not get the whole replay")
+    # The follower journals what the replaying owner sent: the source run's events, byte for byte.
+    assert journal_events(follower_node) == [(e["name"], bytes(e["payload"])) for e in recorded]
