@@ -63,6 +63,13 @@ let package = Package(
             dependencies: ["SocketIOProtocol", "TablecastJSON"],
             swiftSettings: swiftSettings
         ),
+        // The browser dashboard's HTML, CSS and JavaScript modules, embedded in the binary (`.embedInCode`): the
+        // files in Assets/ are the readable source, served as they are.
+        .target(
+            name: "DashboardAssets",
+            resources: [.embedInCode("Assets")],
+            swiftSettings: swiftSettings
+        ),
         // Condition locks and detached threads for the blocking work of the journal and of Redis connections.
         .target(
             name: "Threading",
@@ -137,6 +144,7 @@ let package = Package(
         .target(
             name: "TablecastServer",
             dependencies: [
+                "DashboardAssets",
                 "Journal",
                 "Redis",
                 "SocketIORedis",

@@ -235,6 +235,55 @@ public final class JournalReader {
         }
     }
 
+    /// One cell of a run's timeline: the events of one name in one time bucket.
+    public struct TimelineCell: Sendable, Equatable {
+        /// The bucket's index: `(wall_ms - origin) / bucketMillis`, rounded down.
+        public var bucket: Int64
+        public var name: String
+        public var count: Int
+        /// How many of them a fault sent or marked (their `fault` column is set).
+        public var faulted: Int
+        /// The first of them.
+        public var firstSeq: Int64
+    }
+
+    /// A run's events counted by wall-clock bucket and name, in one pass over the run: what a timeline chart draws.
+    ///
+    /// - Parameters:
+    ///   - runID: The run's id.
+    ///   - seqs: The events to count, by `seq`.
+    ///   - origin: The wall-clock time (milliseconds) bucket 0 starts at.
+    ///   - bucketMillis: Each bucket's width, at least 1 ms.
+    /// - Returns: The cells in bucket order, then name order; a bucket without events has none.
+    /// - Throws: ``JournalError/Code/sqlite`` if SQLite fails.
+    public func timeline(runID: Int64, seqs: ClosedRange<Int64> = Int64.min...Int64.max, origin: Int64,
+                         bucketMillis: Int64) throws(JournalError) -> [TimelineCell]
+    {
+        let fault = self.schemaVersion >= 3 ? "fault" : "NULL"
+        return try self.sqlite { () throws(SQLiteError) in
+            let statement = try self.connection.prepare(
+                """
+                SELECT (wall_ms - ?2) / ?3 - (wall_ms < ?2 AND (wall_ms - ?2) % ?3 != 0) AS bucket, name, count(*),
+                       count(\(fault)), min(seq)
+                FROM events WHERE run_id = ?1 AND seq BETWEEN ?4 AND ?5
+                GROUP BY bucket, name ORDER BY bucket, name
+                """
+            )
+            try statement.bind(runID, at: 1)
+            try statement.bind(origin, at: 2)
+            try statement.bind(max(1, bucketMillis), at: 3)
+            try statement.bind(seqs.lowerBound, at: 4)
+            try statement.bind(seqs.upperBound, at: 5)
+            var cells: [TimelineCell] = []
+            while try statement.step() {
+                cells.append(TimelineCell(bucket: statement.int64(at: 0), name: statement.string(at: 1),
+                                          count: Int(statement.int64(at: 2)), faulted: Int(statement.int64(at: 3)),
+                                          firstSeq: statement.int64(at: 4)))
+            }
+            return cells
+        }
+    }
+
     // MARK: Private
 
     private static let runColumns = "id, started_at, source, scenario, seed, tablecast_version, meta_json"
