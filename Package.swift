@@ -253,6 +253,7 @@ let package = Package(
         .testTarget(
             name: "TablecastServerTests",
             dependencies: [
+                "DashboardAssets",
                 "FuzzReplay",
                 "TablecastServer",
                 "Journal",

@@ -15,6 +15,10 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 # nginx for Scripts/cluster.sh's test (started on a free port by the script; the package's own service is not used).
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v tsc >/dev/null 2>&1 || missing+=(node-typescript)
+# Debian's Chromium and its chromedriver for the dashboard's browser tests (Selenium drives them by path; nothing is
+# downloaded at test time).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]}"
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -22,7 +26,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
 
-# Python interop clients (python-socketio, redis-py, msgpack) and the JSON Schema validator, pinned.
+# Python interop clients (python-socketio, redis-py, msgpack), the JSON Schema validator and Selenium, pinned.
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
@@ -30,7 +34,10 @@ fi
 
 swift build
 swift test
+# The browser tests' screenshots stay in artifacts/screenshots/ for people to look at.
+rm -rf artifacts/screenshots
 .venv/bin/python -m pytest Tests/Interop -q -p no:cacheprovider
+echo "screenshots of the dashboard and the reports: $(pwd)/artifacts/screenshots/"
 
 # Every fuzz target briefly (FuzzTesting/README.md): its seeds, its past failures, then a few seconds of new inputs.
 Scripts/fuzz.sh --all 4

@@ -38,6 +38,12 @@ public enum DashboardAssets {
             ("index.html", PackageResources.index_html),
             ("tablecast.css", PackageResources.tablecast_css),
             ("favicon.svg", PackageResources.favicon_svg),
+            ("app.js", PackageResources.app_js),
+            ("api.js", PackageResources.api_js),
+            ("charts.js", PackageResources.charts_js),
+            ("panels.js", PackageResources.panels_js),
+            ("schema.js", PackageResources.schema_js),
+            ("stream.js", PackageResources.stream_js),
         ]
         return Dictionary(uniqueKeysWithValues: files.map { ($0.0, Asset($0.0, $0.1)) })
     }()

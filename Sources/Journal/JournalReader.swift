@@ -235,6 +235,18 @@ public final class JournalReader {
         }
     }
 
+    /// The wall-clock time of the event `seq` of a run; `nil` if the run has no such event.
+    ///
+    /// - Throws: ``JournalError/Code/sqlite`` if SQLite fails.
+    public func wallMillis(runID: Int64, seq: Int64) throws(JournalError) -> Int64? {
+        try self.sqlite { () throws(SQLiteError) in
+            let statement = try self.connection.prepare("SELECT wall_ms FROM events WHERE run_id = ? AND seq = ?")
+            try statement.bind(runID, at: 1)
+            try statement.bind(seq, at: 2)
+            return try statement.step() ? statement.int64(at: 0) : nil
+        }
+    }
+
     /// One cell of a run's timeline: the events of one name in one time bucket.
     public struct TimelineCell: Sendable, Equatable {
         /// The bucket's index: `(wall_ms - origin) / bucketMillis`, rounded down.

@@ -58,13 +58,14 @@ struct FaultAPI {
     }
 
     private func status() -> Response {
-        let status = self.pipeline.snapshot
+        .json(.ok, Self.statusJSON(self.pipeline.snapshot))
+    }
+
+    /// What `GET /_tablecast/faults` answers (the dashboard's feed carries it too).
+    static func statusJSON(_ status: EmissionSnapshot) -> String {
         let injected = Fault.Kind.allCases.map { "\"\($0.rawValue)\":\(status.faultsInjected[$0] ?? 0)" }
-        return .json(
-            .ok,
-            "{\"injected\":{\(injected.joined(separator: ","))},\"extraFieldsPending\":\(status.extraFieldsPending)"
-                + ",\"holding\":\(status.holding)}"
-        )
+        return "{\"injected\":{\(injected.joined(separator: ","))},\"extraFieldsPending\":\(status.extraFieldsPending)"
+            + ",\"holding\":\(status.holding)}"
     }
 }
 

@@ -83,7 +83,8 @@ public enum TablecastFuzzing {
     /// `FuzzRequestBody`: the first byte picks a route of ``requestBodyDecoders``, the rest is its request body.
     ///
     /// A body decodes to its typed request or is refused with `400` and a message (never another status, never a
-    /// crash; the field it names may be `""`, an empty key). An emit request written back decodes to itself; a replay
+    /// crash; the field it names may be `""`, an empty key). An emit request written back decodes to itself, and the
+    /// event frame it makes reads back into its name and payload (the dashboard's feed reads frames); a replay
     /// change's speed and seek position are usable (the speed prints and reads back, the position resolves to a time
     /// and to a spacing of events).
     public static func requestBody(_ input: UnsafeRawBufferPointer) -> String? {
@@ -148,6 +149,13 @@ public enum TablecastFuzzing {
         let written = writer.bytes
         guard written.withUnsafeBytes({ EmitRequest.parse($0) }) == .success(request) else {
             return "the emit request written back, \(SocketIOProtocolFuzzing.show(written)), decodes otherwise"
+        }
+        // The dashboard reads the event the clients got back into its name and payload.
+        let frame = SocketIOPacket.eventFrame(namespace: "/events", name: request.event, payload: request.payload)
+        guard let parts = EventFrame.parts(of: frame), parts.name == request.event, parts.payload == request.payload,
+            EventFrame.name(of: frame) == request.event
+        else {
+            return "the dashboard reads the frame of \(SocketIOProtocolFuzzing.show(written)) otherwise"
         }
         return nil
     }

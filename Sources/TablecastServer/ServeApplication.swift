@@ -156,8 +156,9 @@ public struct ServeApplication: Sendable {
                                   namespace: "/events", maxBacklog: cluster.maxBacklog,
                                   ready: { readerReady.isSet }, logger: logger)
         }
+        let tap = DashboardTap()
         let outputs: [any EmissionOutput] = [local] + (streamPublisher.map { [$0] } ?? [])
-            + (redisEmitter.map { [$0] } ?? [])
+            + (redisEmitter.map { [$0] } ?? []) + [tap]
         let pipeline = EmissionPipeline(
             namespace: "/events",
             state: RestaurantState(definition: configuration.restaurant),
@@ -206,6 +207,11 @@ public struct ServeApplication: Sendable {
         ServerMetrics(pipeline: pipeline, engine: socketIO.engine, simulation: simulation, replay: replay,
                       connections: connections, redisEmitter: redisEmitter, streamPublisher: streamPublisher,
                       streamReader: streamReader).register(on: router)
+        let mode = cluster?.follow == true ? "follower" : replay == nil ? "serve" : "replay"
+        let dashboard = DashboardFeed(mode: mode, pipeline: pipeline, engine: socketIO.engine, tap: tap,
+                                      simulation: simulation, replay: replay, connections: connections,
+                                      journalPath: configuration.journalPath)
+        DashboardAPI(feed: dashboard, replay: replay).register(on: router)
         // Say what is simulated once the server listens (not before: a server that cannot bind simulates nothing).
         var listen = configuration.listen
         if let summary = simulation?.summary ?? replay?.summary {
@@ -243,6 +249,8 @@ public struct ServeApplication: Sendable {
         self.services = [JournalService(journal: journal)] + redisServices + [
             app,
             EngineShutdownService(engines: [socketIO.engine]),
+            // Shut down before the HTTP server drains: the dashboard's feeds end within one interval.
+            dashboard,
         ] + (simulation.map { [$0] } ?? []) + (replay.map { [$0] } ?? [])
     }
 

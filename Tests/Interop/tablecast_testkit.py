@@ -688,7 +688,20 @@ class EventListener:
         import asyncio
         import socketio
 
+        listener = self
+
+        class RecordingClient(socketio.AsyncClient):
+            """Keeps each Socket.IO packet's text as the Engine.IO layer handed it over, before python-socketio
+            parses it: what a test compares byte for byte."""
+
+            async def _handle_eio_message(self, data):
+                if isinstance(data, str):
+                    with listener._lock:
+                        listener.packets.append(data)
+                await super()._handle_eio_message(data)
+
         self.events: List[Tuple[float, str, object]] = []
+        self.packets: List[str] = []
         self.connects = 0
         self.disconnect_reasons: List[str] = []
         self._lock = threading.Lock()
@@ -696,7 +709,7 @@ class EventListener:
         self._thread = threading.Thread(target=self._loop.run_forever, name="event-listener", daemon=True)
         self._thread.start()
         options = {"reconnection_delay": 0.1, "reconnection_delay_max": 0.3} if fast_reconnect else {}
-        self.client = socketio.AsyncClient(reconnection=reconnection, **options)
+        self.client = RecordingClient(reconnection=reconnection, **options)
 
         @self.client.on("*", namespace="/events")
         def on_any(event, data=None):
@@ -724,6 +737,11 @@ class EventListener:
     def received(self) -> List[Tuple[str, object]]:
         with self._lock:
             return [(name, data) for _, name, data in self.events]
+
+    def raw_packets(self) -> List[str]:
+        """Every text Socket.IO packet received, exactly as it arrived (`2/events,["name",…]`)."""
+        with self._lock:
+            return list(self.packets)
 
     def arrival_times(self) -> List[float]:
         with self._lock:

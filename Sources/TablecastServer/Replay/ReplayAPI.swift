@@ -100,8 +100,14 @@ struct ReplayAPI {
     }
 
     private func status() -> Response {
-        guard let runner = self.runner else {
-            return .json(.ok, #"{"running":false}"#)
+        Response(status: .ok, headers: [.contentType: "application/json"],
+                 body: ResponseBody(byteBuffer: Self.statusJSON(self.runner)))
+    }
+
+    /// What `GET /_tablecast/replay` answers (the dashboard's feed carries it too).
+    static func statusJSON(_ runner: ReplayRunner?) -> ByteBuffer {
+        guard let runner else {
+            return ByteBuffer(string: #"{"running":false}"#)
         }
         let status = runner.status
         let source = runner.source
@@ -122,6 +128,6 @@ struct ReplayAPI {
             }
         body.writeString("},\"speed\":\(speed),\"eventsLeft\":\(status.eventsLeft),\"sent\":\(status.sent)")
         body.writeString(",\"loops\":\(status.loops)}")
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: body))
+        return body
     }
 }

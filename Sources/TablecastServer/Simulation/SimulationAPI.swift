@@ -79,8 +79,14 @@ struct SimulationAPI {
     }
 
     private func status() -> Response {
-        guard let runner = self.runner else {
-            return .json(.ok, #"{"running":false}"#)
+        Response(status: .ok, headers: [.contentType: "application/json"],
+                 body: ResponseBody(byteBuffer: Self.statusJSON(self.runner)))
+    }
+
+    /// What `GET /_tablecast/simulation` answers (the dashboard's feed carries it too).
+    static func statusJSON(_ runner: SimulationRunner?) -> ByteBuffer {
+        guard let runner else {
+            return ByteBuffer(string: #"{"running":false}"#)
         }
         let status = runner.status
         var body = ByteBuffer()
@@ -100,7 +106,13 @@ struct SimulationAPI {
         } else {
             body.writeString("null")
         }
-        body.writeString(",\"achievedRate\":\((status.achievedRate * 10).rounded() / 10),\"events\":\(status.events)}")
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: body))
+        body.writeString(",\"achievedRate\":\((status.achievedRate * 10).rounded() / 10),\"events\":\(status.events)")
+        body.writeString(",\"scenarios\":[")
+        for (index, name) in ScenarioLibrary.names.enumerated() {
+            if index > 0 { body.writeString(",") }
+            body.writeJSONString(name)
+        }
+        body.writeString("]}")
+        return body
     }
 }
