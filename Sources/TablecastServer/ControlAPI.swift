@@ -69,6 +69,13 @@ struct ControlAPI {
     /// `GET /_tablecast/health`: `{"status":"ok","clients":N,"lastSeq":N}` (with `"redisEmit":{…}` when publishing
     /// into Redis), or 503 with the journal's failure.
     func health() -> Response {
+        let (ok, body) = self.healthJSON()
+        return Response(status: ok ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// The health answer's body, and whether it is healthy (the dashboard's feed carries it too).
+    func healthJSON() -> (ok: Bool, body: [UInt8]) {
         let clients = self.engine.broadcaster?.subscribers ?? 0
         let lastSeq = self.pipeline.lastSeq
         var body = JSONWriter()
@@ -117,8 +124,7 @@ struct ControlAPI {
             body.endObject()
         }
         body.endObject()
-        return Response(status: failure == nil ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.bytes)))
+        return (failure == nil, body.bytes)
     }
 }
 

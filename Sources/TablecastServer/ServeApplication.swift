@@ -193,8 +193,9 @@ public struct ServeApplication: Sendable {
             router.add(middleware: FollowerWriteGuard(reader: streamReader))
         }
         router.add(middleware: CommitBeforeAnswerMiddleware(pipeline: pipeline))
-        ControlAPI(pipeline: pipeline, engine: socketIO.engine, redisEmitter: redisEmitter,
-                   streamPublisher: streamPublisher, streamReader: streamReader).register(on: router)
+        let control = ControlAPI(pipeline: pipeline, engine: socketIO.engine, redisEmitter: redisEmitter,
+                                 streamPublisher: streamPublisher, streamReader: streamReader)
+        control.register(on: router)
         FaultAPI(pipeline: pipeline, maxBody: ControlAPI.maxBody(maxPayload: configuration.engine.maxPayload)).register(on: router)
         RestaurantAPI(pipeline: pipeline).register(on: router)
         let simulation = (cluster?.follow == true ? nil : configuration.simulation).map { SimulationRunner(scenario: $0, pipeline: pipeline, logger: logger) }
@@ -210,7 +211,8 @@ public struct ServeApplication: Sendable {
         let mode = cluster?.follow == true ? "follower" : replay == nil ? "serve" : "replay"
         let dashboard = DashboardFeed(mode: mode, pipeline: pipeline, engine: socketIO.engine, tap: tap,
                                       simulation: simulation, replay: replay, connections: connections,
-                                      journalPath: configuration.journalPath)
+                                      journalPath: configuration.journalPath,
+                                      health: { control.healthJSON().body })
         DashboardAPI(feed: dashboard, replay: replay).register(on: router)
         // Say what is simulated once the server listens (not before: a server that cannot bind simulates nothing).
         var listen = configuration.listen

@@ -117,6 +117,7 @@ struct ServerOptions: ParsableArguments {
             tls: tls
         ) { host, port in
             print("tablecast listening on \(scheme)://\(host):\(port)")
+            print("dashboard: \(scheme)://\(host):\(port)/")
             fflush(nil)
         }
     }

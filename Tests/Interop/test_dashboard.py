@@ -500,3 +500,20 @@ def test_the_page_stays_smooth_and_still_at_5000_events_per_second(servers, brow
     assert note.startswith("Showing a sample"), note
     shown = browser.by_id("stat-rate").text
     assert shown.endswith("K"), f"events per second shown as {shown!r}"
+
+
+def test_a_cluster_node_shows_its_role_and_its_redis(servers, browser, redis_server):
+    owner = servers.serve(label="owner", extra=["--redis", redis_server.url])
+    follower = servers.serve(label="follower", extra=["--redis", redis_server.url, "--follow"])
+    open_dashboard(browser, follower)
+    browser.wait(lambda: browser.by_id("cluster").text == "cluster follower · Redis connected",
+                 what="the follower's badge")
+    assert browser.by_id("mode").text == "follower"
+    assert browser.by_id("stat-source").text == "follower"
+    # An event the owner emits reaches the follower's stream.
+    requests.post(f"{owner.url}/_tablecast/emit", json={"event": "table:activated", "payload": {"tableNumber": 4}},
+                  timeout=HTTP_TIMEOUT).raise_for_status()
+    browser.wait(lambda: [row.get_attribute("data-name") for row in browser.find_all(ROWS)] == ["table:activated"],
+                 what="the owner's event in the follower's stream")
+    open_dashboard(browser, owner)
+    browser.wait(lambda: browser.by_id("cluster").text == "cluster owner · Redis connected", what="the owner's badge")

@@ -159,7 +159,26 @@ function smooth(key, value) {
   return smoothed[key];
 }
 
+/** A cluster node's Redis, in the top bar: its role, and whether it reaches Redis. */
+function cluster(health) {
+  const badge = $("cluster");
+  const redis = health && (health.redis || health.redisEmit);
+  badge.hidden = !redis;
+  if (!redis) return;
+  const up = redis.connected;
+  badge.className = `badge ${up ? "good" : "bad"}`;
+  if (health.redis) {
+    const lag = redis.lagSeconds > 0.05 ? ` · lag ${redis.lagSeconds.toFixed(1)} s` : "";
+    badge.textContent = `cluster ${redis.role} · ${up ? "Redis connected" : "Redis unreachable"}${lag}`;
+    badge.title = `${redis.redis}, stream ${redis.stream}; owner ${redis.owner ?? "unknown"}; ${redis.read} entries read`;
+  } else {
+    badge.textContent = `--redis-emit · ${up ? "Redis connected" : "Redis unreachable"}`;
+    badge.title = `${redis.redis}, channel ${redis.channel}; ${redis.published} published, ${redis.dropped} dropped`;
+  }
+}
+
 function figures(message, rate, deliveryRate) {
+  cluster(message.health);
   const ws = message.clients.websocket;
   const polling = message.clients.polling;
   $("stat-clients").textContent = integer.format(ws + polling);

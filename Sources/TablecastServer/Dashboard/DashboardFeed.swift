@@ -35,12 +35,16 @@ final class DashboardFeed: Service, Sendable {
     let replay: ReplayRunner?
     let connections: ConnectionRegistry
     let journalPath: String
+    /// `GET /_tablecast/health`'s body: a cluster node's Redis state, for one.
+    let health: @Sendable () -> [UInt8]
     private let history = Mutex<[Sample]>([])
     private let stopping = Atomic<Bool>(false)
 
     init(mode: String, pipeline: EmissionPipeline, engine: EngineServer, tap: DashboardTap,
-         simulation: SimulationRunner?, replay: ReplayRunner?, connections: ConnectionRegistry, journalPath: String)
+         simulation: SimulationRunner?, replay: ReplayRunner?, connections: ConnectionRegistry, journalPath: String,
+         health: @escaping @Sendable () -> [UInt8])
     {
+        self.health = health
         self.mode = mode
         self.pipeline = pipeline
         self.engine = engine
@@ -55,13 +59,19 @@ final class DashboardFeed: Service, Sendable {
 
     func run() async throws {
         await withGracefulShutdownHandler {
-            while !self.stopping.load(ordering: .relaxed) {
+            while !self.stopping.load(ordering: .relaxed), !Task.isCancelled {
                 self.record()
-                try? await Task.sleep(for: .seconds(1))
+                do {
+                    try await Task.sleep(for: .seconds(1))
+                } catch {
+                    break  // cancelled: another service failed (the port was taken, say)
+                }
             }
         } onGracefulShutdown: {
             self.stopping.store(true, ordering: .relaxed)
         }
+        // Feeds still open end at their next tick.
+        self.stopping.store(true, ordering: .relaxed)
     }
 
     private func record() {
@@ -198,6 +208,7 @@ final class DashboardFeed: Service, Sendable {
         body.key("simulation"); body.rawValue(SimulationAPI.statusJSON(self.simulation).readableBytesView)
         body.key("replay"); body.rawValue(ReplayAPI.statusJSON(self.replay).readableBytesView)
         body.key("faults"); body.rawValue(FaultAPI.statusJSON(snapshot).utf8)
+        body.key("health"); body.rawValue(self.health())
         body.key("matched"); body.value(batch.matched)
         body.key("seen"); body.value(batch.seen)
         body.key("events")
