@@ -265,8 +265,9 @@ public enum LoadRun {
             lastEvents = sample.events
             lastTick = now
         }
+        // The window ends at its last second, so that the timeline adds up to its figures.
         let measured = try await Self.totals(loopTallies)
-        let windowSeconds = Self.seconds(clock.now - windowStart)
+        let windowSeconds = Self.seconds(lastTick - windowStart)
 
         // Let what the server emitted before the end arrive (up to 3 s), then close. Each check and the figures
         // take one hop per event loop for all of its clients: a loop saturated by the load would make a hop per
@@ -324,8 +325,8 @@ public enum LoadRun {
             url: options.url, clients: options.clients, connected: finalStatus.connected,
             failed: options.clients - finalStatus.connected,
             disconnected: max(0, finalStatus.closed - (options.clients - finalStatus.connected)),
-            seconds: windowSeconds, windowOffset: Self.seconds(windowStart - started), deliveries: measured.events - eventsAtStart,
-            deliveriesPerSecond: Double(measured.events - eventsAtStart) / max(1e-9, windowSeconds),
+            seconds: windowSeconds, windowOffset: Self.seconds(windowStart - started), deliveries: lastEvents - eventsAtStart,
+            deliveriesPerSecond: Double(lastEvents - eventsAtStart) / max(1e-9, windowSeconds),
             bytesPerSecond: Double(measured.bytes) / max(1e-9, Self.seconds(clock.now - started)),
             expected: expected, delivered: max(0, expected - lost), lost: lost, duplicates: duplicates,
             reordered: reordered, untraced: totals.untraced, received: totals.events, serverLastSeq: serverLastSeq,
