@@ -10,7 +10,8 @@ struct Load: AsyncParsableCommand {
             number and emission time to what it sends that client (the payload is unchanged), so every client \
             checks for loss, duplicates and reordering, and the latency from emission to reception is measured \
             (same machine). The server's last sequence number comes from its /_tablecast/health endpoint at the \
-            end. Exits 1 when a client failed or an event was lost, duplicated or out of order.
+            end. Exits 1 when a client failed or an event was lost, duplicated or out of order. --report writes \
+            the figures, second by second too, as a self-contained HTML page.
             """
     )
 
