@@ -296,6 +296,46 @@ public final class JournalReader {
         }
     }
 
+    /// An event that a fault sent or marked: where it is and what the fault was, without its payload.
+    public struct FaultedEvent: Sendable, Equatable {
+        public var seq: Int64
+        public var monoNanos: Int64
+        public var wallMillis: Int64
+        public var name: String
+        /// The event's `fault` column, JSON text.
+        public var fault: String
+    }
+
+    /// A run's events whose `fault` column is set, in `seq` order, without reading their payloads.
+    ///
+    /// - Parameters:
+    ///   - runID: The run's id.
+    ///   - limit: The largest number to return, or `nil` for all.
+    /// - Returns: The events; empty for a journal older than schema version 3, which has no `fault` column.
+    /// - Throws: ``JournalError/Code/sqlite`` if SQLite fails.
+    public func faultedEvents(runID: Int64, limit: Int? = nil) throws(JournalError) -> [FaultedEvent] {
+        guard self.schemaVersion >= 3 else {
+            return []
+        }
+        return try self.sqlite { () throws(SQLiteError) in
+            let statement = try self.connection.prepare(
+                """
+                SELECT seq, mono_ns, wall_ms, name, fault FROM events
+                WHERE run_id = ? AND fault IS NOT NULL ORDER BY seq LIMIT ?
+                """
+            )
+            try statement.bind(runID, at: 1)
+            try statement.bind(limit.map { Int64($0) } ?? -1, at: 2)
+            var events: [FaultedEvent] = []
+            while try statement.step() {
+                events.append(FaultedEvent(seq: statement.int64(at: 0), monoNanos: statement.int64(at: 1),
+                                           wallMillis: statement.int64(at: 2), name: statement.string(at: 3),
+                                           fault: statement.string(at: 4)))
+            }
+            return events
+        }
+    }
+
     // MARK: Private
 
     private static let runColumns = "id, started_at, source, scenario, seed, tablecast_version, meta_json"

@@ -5,8 +5,8 @@ import TablecastServer
 struct JournalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journal",
-        abstract: "Inspect journals: list runs, show a timeline, count events, verify, export, import, trim.",
-        subcommands: [List.self, Show.self, Stats.self, Verify.self, Export.self, Import.self, Trim.self]
+        abstract: "Inspect journals: list runs, show a timeline, count events, report, verify, export, import, trim.",
+        subcommands: [List.self, Show.self, Stats.self, Report.self, Verify.self, Export.self, Import.self, Trim.self]
     )
 
     /// Runs a tool, turning its failure into one line on standard error and exit status 1.
@@ -119,6 +119,38 @@ struct JournalCommand: ParsableCommand {
                 let output = JournalTools.Output(.standardOutput)
                 try JournalTools.stats(path: self.path, runID: self.runID, output: output)
                 output.flush()
+            }
+        }
+    }
+
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a run's timeline as a self-contained HTML page: events by name, gaps, faults, busiest seconds.",
+            discussion: """
+                The page needs nothing else (its stylesheet and SVG charts are inline) and no JavaScript. The \
+                timeline has one bucket per second for runs up to 10 minutes, wider buckets for longer ones.
+                """
+        )
+
+        @Argument(help: "The journal file.")
+        var path: String
+
+        @Option(name: .customLong("run"), help: "The run; the latest by default.")
+        var runID: Int64?
+
+        @Option(name: .shortAndLong, help: "The HTML file to write.")
+        var out: String
+
+        func validate() throws {
+            guard !self.out.isEmpty, !self.out.hasSuffix("/") else {
+                throw ValidationError("--out must name a file, such as report.html; got '\(self.out)'")
+            }
+        }
+
+        func run() throws {
+            try JournalCommand.reporting {
+                let written = try JournalReport.write(journal: self.path, runID: self.runID, to: self.out)
+                print("run \(written.runID) of \(self.path): \(written.events) events, report written to \(self.out)")
             }
         }
     }

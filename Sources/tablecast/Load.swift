@@ -10,7 +10,8 @@ struct Load: AsyncParsableCommand {
             number and emission time to what it sends that client (the payload is unchanged), so every client \
             checks for loss, duplicates and reordering, and the latency from emission to reception is measured \
             (same machine). The server's last sequence number comes from its /_tablecast/health endpoint at the \
-            end. Exits 1 when a client failed or an event was lost, duplicated or out of order.
+            end. Exits 1 when a client failed or an event was lost, duplicated or out of order. --report writes \
+            the figures, second by second too, as a self-contained HTML page.
             """
     )
 
@@ -32,6 +33,12 @@ struct Load: AsyncParsableCommand {
     @Flag(help: "Print the summary as one JSON object.")
     var json = false
 
+    @Option(help: ArgumentHelp(
+        "Also write the run as a self-contained HTML page, with charts of each second.",
+        valueName: "file.html"
+    ))
+    var report: String?
+
     func validate() throws {
         guard self.clients > 0 else { throw ValidationError("--clients must be positive") }
         guard CommandLineUnits.duration(self.duration) != nil else {
@@ -43,6 +50,9 @@ struct Load: AsyncParsableCommand {
         guard LoadTest.transports.contains(self.transport) else {
             throw ValidationError("--transport must be websocket or polling; got '\(self.transport)'")
         }
+        if let report = self.report, report.isEmpty || report.hasSuffix("/") {
+            throw ValidationError("--report must name a file, such as load.html; got '\(report)'")
+        }
         guard self.url.hasPrefix("http://") else {
             throw ValidationError("URL must be http://HOST:PORT/NAMESPACE; got '\(self.url)'")
         }
@@ -50,6 +60,11 @@ struct Load: AsyncParsableCommand {
 
     func run() async throws {
         let terminal = isatty(STDERR_FILENO) == 1
+        // Before the run, so that a report that cannot be written does not cost its figures at the end.
+        if let report = self.report, let problem = LoadTest.reportProblem(report) {
+            FileHandle.standardError.write(Data("error: \(problem)\n".utf8))
+            throw ExitCode.failure
+        }
         let outcome: LoadTest.Outcome
         do {
             outcome = try await LoadTest.run(
@@ -71,6 +86,14 @@ struct Load: AsyncParsableCommand {
             print(outcome.json)
         } else {
             outcome.lines.forEach { print($0) }
+        }
+        if let report = self.report {
+            do {
+                try outcome.writeReport(to: report)
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                throw ExitCode.failure
+            }
         }
         if !outcome.isClean {
             throw ExitCode.failure

@@ -59,6 +59,8 @@ public enum LoadRun {
         public var disconnected: Int
         /// The measured window, from the moment every client was connected.
         public var seconds: Double
+        /// Seconds from the run's start (its first client opening) to the window's.
+        public var windowOffset: Double
         /// Events received during the window, and per second.
         public var deliveries: Int
         public var deliveriesPerSecond: Double
@@ -80,6 +82,8 @@ public enum LoadRun {
         public var latency: Latency
         /// The first reasons clients failed or were disconnected.
         public var failures: [String]
+        /// The measured window second by second.
+        public var timeline: [Second]
 
         public struct Latency: Sendable, Codable {
             public var count: Int
@@ -89,6 +93,38 @@ public enum LoadRun {
             public var p999: Int
             public var max: Int
             public var mean: Double
+        }
+
+        /// One second of the measured window (the last one may be shorter): its deliveries and the latency of the
+        /// traced events received in it.
+        public struct Second: Sendable, Codable, Equatable {
+            /// Seconds from the window's start to the end of this second.
+            public var elapsed: Double
+            /// Events received in this second, and per second (the same unless the second was cut short).
+            public var deliveries: Int
+            public var deliveriesPerSecond: Double
+            /// Clients connected at its end.
+            public var connected: Int
+            /// Traced events received in this second: what the percentiles are of (all 0 when none were).
+            public var traced: Int
+            /// Emit-to-receive latency, microseconds.
+            public var p50: Int
+            public var p90: Int
+            public var p99: Int
+            public var max: Int
+
+            public init(elapsed: Double, deliveries: Int, deliveriesPerSecond: Double, connected: Int, traced: Int,
+                        p50: Int, p90: Int, p99: Int, max: Int) {
+                self.elapsed = elapsed
+                self.deliveries = deliveries
+                self.deliveriesPerSecond = deliveriesPerSecond
+                self.connected = connected
+                self.traced = traced
+                self.p50 = p50
+                self.p90 = p90
+                self.p99 = p99
+                self.max = max
+            }
         }
     }
 
@@ -138,9 +174,21 @@ public enum LoadRun {
                 return Client(loop: loop, tally: NIOLoopBound(tally, eventLoop: loop))
             }.get()
             let tally = client.tally
-            let onConnected: @Sendable () -> Void = { status.withLockedValue { $0.connected += 1 } }
+            // Whether this client joined, so that its close takes it off the clients connected now.
+            let joined = NIOLockedValueBox(false)
+            let onConnected: @Sendable () -> Void = {
+                joined.withLockedValue { $0 = true }
+                status.withLockedValue {
+                    $0.connected += 1
+                    $0.open += 1
+                }
+            }
             let onClosed: @Sendable (String) -> Void = { reason in
+                let wasJoined = joined.withLockedValue { $0 }
                 status.withLockedValue { status in
+                    if wasJoined {
+                        status.open -= 1
+                    }
                     guard !status.stopping else { return }
                     status.closed += 1
                     if status.failures.count < 10 {
@@ -188,23 +236,38 @@ public enum LoadRun {
             if connected + closed >= options.clients { break }
             try await clock.sleep(for: .milliseconds(20))
         }
+        // Each second takes the loops' interval histograms (and empties them), so each gets its own percentiles.
         let windowStart = clock.now
-        let eventsAtStart = try await Self.totals(loopTallies).events
+        let eventsAtStart = try await Self.totals(loopTallies, takingInterval: true).events
         var lastEvents = eventsAtStart
         var lastTick = windowStart
+        var timeline: [Report.Second] = []
+        timeline.reserveCapacity(Int(options.duration.rounded(.up)) + 1)
         let windowEnd = windowStart + .seconds(options.duration)
         while clock.now < windowEnd {
             try await clock.sleep(until: min(windowEnd, lastTick + .seconds(1)))
             let now = clock.now
-            let events = try await Self.totals(loopTallies).events
-            let (connected, closed) = status.withLockedValue { ($0.connected, $0.closed) }
+            let sample = try await Self.totals(loopTallies, takingInterval: true)
+            let (connected, closed, open) = status.withLockedValue { ($0.connected, $0.closed, $0.open) }
+            let rate = Double(sample.events - lastEvents) / max(1e-9, Self.seconds(now - lastTick))
             progress(Progress(elapsed: Self.seconds(now - started), connected: connected, closed: closed,
-                              events: events, rate: Double(events - lastEvents) / max(1e-9, Self.seconds(now - lastTick))))
-            lastEvents = events
+                              events: sample.events, rate: rate))
+            let interval = sample.interval
+            let traced = Int(interval.totalCount)
+            timeline.append(Report.Second(
+                elapsed: Self.seconds(now - windowStart), deliveries: sample.events - lastEvents,
+                deliveriesPerSecond: rate, connected: open, traced: traced,
+                p50: traced > 0 ? Int(interval.valueAtPercentile(50)) : 0,
+                p90: traced > 0 ? Int(interval.valueAtPercentile(90)) : 0,
+                p99: traced > 0 ? Int(interval.valueAtPercentile(99)) : 0,
+                max: traced > 0 ? Int(interval.max) : 0
+            ))
+            lastEvents = sample.events
             lastTick = now
         }
+        // The window ends at its last second, so that the timeline adds up to its figures.
         let measured = try await Self.totals(loopTallies)
-        let windowSeconds = Self.seconds(clock.now - windowStart)
+        let windowSeconds = Self.seconds(lastTick - windowStart)
 
         // Let what the server emitted before the end arrive (up to 3 s), then close. Each check and the figures
         // take one hop per event loop for all of its clients: a loop saturated by the load would make a hop per
@@ -262,8 +325,8 @@ public enum LoadRun {
             url: options.url, clients: options.clients, connected: finalStatus.connected,
             failed: options.clients - finalStatus.connected,
             disconnected: max(0, finalStatus.closed - (options.clients - finalStatus.connected)),
-            seconds: windowSeconds, deliveries: measured.events - eventsAtStart,
-            deliveriesPerSecond: Double(measured.events - eventsAtStart) / max(1e-9, windowSeconds),
+            seconds: windowSeconds, windowOffset: Self.seconds(windowStart - started), deliveries: lastEvents - eventsAtStart,
+            deliveriesPerSecond: Double(lastEvents - eventsAtStart) / max(1e-9, windowSeconds),
             bytesPerSecond: Double(measured.bytes) / max(1e-9, Self.seconds(clock.now - started)),
             expected: expected, delivered: max(0, expected - lost), lost: lost, duplicates: duplicates,
             reordered: reordered, untraced: totals.untraced, received: totals.events, serverLastSeq: serverLastSeq,
@@ -273,7 +336,8 @@ public enum LoadRun {
                 p999: Int(latency.valueAtPercentile(99.9)), max: Int(latency.max),
                 mean: latency.totalCount > 0 ? latency.mean : 0
             ),
-            failures: finalStatus.failures
+            failures: finalStatus.failures,
+            timeline: timeline
         )
     }
 
@@ -322,6 +386,8 @@ public enum LoadRun {
     private struct Status {
         var connected = 0
         var closed = 0
+        /// Clients connected now: joined and not closed since.
+        var open = 0
         /// Set before the run closes its clients, so that those closes are not counted as failures.
         var stopping = false
         var failures: [String] = []
@@ -344,20 +410,35 @@ public enum LoadRun {
         var events = 0
         var bytes = 0
         var untraced = 0
-        var latency = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+        var latency = LoadTally.Loop.histogram()
+        /// The latency recorded since the last time the interval was taken.
+        var interval = LoadTally.Loop.histogram()
     }
 
     /// The loops' figures, read on each loop.
-    private static func totals(_ loops: [NIOLoopBound<LoadTally.Loop>]) async throws -> Totals {
+    /// - Parameter takingInterval: takes each loop's interval histogram in the same hop, leaving it empty; otherwise
+    ///   `interval` stays empty and the loops' intervals go on.
+    private static func totals(_ loops: [NIOLoopBound<LoadTally.Loop>], takingInterval: Bool = false) async throws
+        -> Totals
+    {
         var totals = Totals()
         for shared in loops {
-            let (events, bytes, untraced, latency) = try await shared.eventLoop.submit {
-                (shared.value.events, shared.value.bytes, shared.value.untraced, shared.value.latency)
+            let (events, bytes, untraced, latency, interval) = try await shared.eventLoop.submit {
+                let loop = shared.value
+                var interval: Histogram<UInt64>?
+                if takingInterval {
+                    interval = loop.interval
+                    loop.interval.reset()
+                }
+                return (loop.events, loop.bytes, loop.untraced, loop.latency, interval)
             }.get()
             totals.events += events
             totals.bytes += bytes
             totals.untraced += untraced
             totals.latency.add(latency)
+            if let interval {
+                totals.interval.add(interval)
+            }
         }
         return totals
     }

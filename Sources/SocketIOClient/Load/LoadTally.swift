@@ -5,10 +5,18 @@ import Histogram
 final class LoadTally {
     /// The figures of all the clients of one event loop, shared by them without locks (the loop runs one at a time).
     final class Loop {
-        var latency = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+        /// Every latency since the start.
+        var latency = Loop.histogram()
+        /// The latencies since the run's sampler last took them: one second's worth.
+        var interval = Loop.histogram()
         var events = 0
         var bytes = 0
         var untraced = 0
+
+        /// An empty latency histogram: microseconds, up to 10 minutes, three significant digits.
+        static func histogram() -> Histogram<UInt64> {
+            Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
+        }
     }
 
     /// The most seqs remembered as missing per client; a larger gap is counted as lost outright.
@@ -38,11 +46,9 @@ final class LoadTally {
             return
         }
         self.received += 1
-        if receivedAt > emittedAt {
-            _ = self.loop.latency.record(UInt64((receivedAt - emittedAt) / 1000))
-        } else {
-            _ = self.loop.latency.record(0)
-        }
+        let micros = receivedAt > emittedAt ? UInt64((receivedAt - emittedAt) / 1000) : 0
+        _ = self.loop.latency.record(micros)
+        _ = self.loop.interval.record(micros)
         guard self.firstSeq != nil else {
             self.firstSeq = seq
             self.maxSeq = seq

@@ -17,6 +17,23 @@ public enum LoadTest {
         public var json: String
         /// Whether every client connected and received everything, once and in order.
         public var isClean: Bool
+        /// The figures, second by second too.
+        public var report: LoadRun.Report
+        /// How the run was asked for, and when it started: for the HTML report.
+        var parameters: LoadReport.Parameters
+
+        /// Writes the HTML report (``LoadReport``) to `path`.
+        /// - Throws: a problem naming `path` when it cannot be written.
+        public func writeReport(to path: String) throws {
+            try HTMLReport.save(LoadReport.html(report: self.report, parameters: self.parameters, clean: self.isClean),
+                                to: path)
+        }
+    }
+
+    /// Why a report could not be written at `path`, checked before a run so that its figures are not lost at the
+    /// end: `nil` when it looks writable.
+    public static func reportProblem(_ path: String) -> String? {
+        HTMLReport.unwritableReason(path).map { "cannot write the report to '\(path)': \($0)" }
     }
 
     /// The transports `load` offers.
@@ -30,6 +47,10 @@ public enum LoadTest {
         let options = LoadRun.Options(url: url, clients: clients, ramp: ramp, duration: duration,
                                       transport: LoadRun.Transport(rawValue: transport) ?? .websocket)
         let health = Self.healthURL(url)
+        let parameters = LoadReport.Parameters(url: url, clients: clients, ramp: ramp, duration: duration,
+                                               transport: options.transport.rawValue,
+                                               startedAtMillis: Int64(Date().timeIntervalSince1970 * 1000),
+                                               tablecastVersion: tablecastVersion)
         let report = try await LoadRun.run(
             options: options,
             lastSeq: { await Self.lastSeq(health) },
@@ -38,7 +59,8 @@ public enum LoadTest {
                                 step.connected, clients, step.events, step.rate))
             }
         )
-        return Outcome(lines: Self.lines(report), json: Self.json(report), isClean: Self.isClean(report))
+        return Outcome(lines: Self.lines(report), json: Self.json(report), isClean: Self.isClean(report),
+                       report: report, parameters: parameters)
     }
 
     static func isClean(_ report: LoadRun.Report) -> Bool {
