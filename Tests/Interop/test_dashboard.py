@@ -517,3 +517,107 @@ def test_a_cluster_node_shows_its_role_and_its_redis(servers, browser, redis_ser
                  what="the owner's event in the follower's stream")
     open_dashboard(browser, owner)
     browser.wait(lambda: browser.by_id("cluster").text == "cluster owner · Redis connected", what="the owner's badge")
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The HTML reports, opened in the browser
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def chart_series(browser: Browser, chart: str) -> dict:
+    """Each series of a report chart as the browser has it: its values, and its drawn points' heights."""
+    return browser.js("""
+        const chart = document.getElementById(arguments[0]);
+        const box = chart.viewBox.baseVal;
+        const out = {};
+        for (const series of chart.querySelectorAll('[data-series][data-values]')) {
+            out[series.dataset.series] = {
+                values: series.dataset.values.split(',').map((v) => v === '' ? null : Number(v)),
+                points: [...series.querySelectorAll('circle.point')].map((c) => [Number(c.dataset.index),
+                    Number(c.dataset.value), c.cy.baseVal.value]),
+                height: box.height,
+            };
+        }
+        return out;
+    """, chart)
+
+
+def test_the_load_report_opens_in_the_browser_and_its_charts_hold_the_run(servers, browser, tmp_path):
+    server = servers.serve(idle=False, extra=["--scenario", "steady-load", "--rate", "500/s"])
+    report = tmp_path / "load.html"
+    result = subprocess.run([str(tablecast_binary()), "load", server.url + "/events", "--clients", "20", "--ramp",
+                             "1s", "--duration", "4s", "--json", "--report", str(report)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    browser.open(report.as_uri())
+    assert browser.find("body").get_attribute("data-report") == "load"
+    assert browser.by_id("verdict").get_attribute("data-clean") == "true" and browser.by_id("verdict").text == "PASS"
+    for name, key in [("delivered", "delivered"), ("expected", "expected"), ("lost", "lost"),
+                      ("deliveries", "deliveries")]:
+        assert int(browser.by_id(f"stat-{name}").get_attribute("data-value")) == figures[key], name
+    assert browser.by_id("stat-delivered").text == f"{figures['delivered']:,}"
+
+    seconds = figures["timeline"]
+    assert len(seconds) >= 4
+    deliveries = chart_series(browser, "chart-deliveries")["deliveries"]
+    assert deliveries["values"] == [second["deliveriesPerSecond"] for second in seconds] or \
+        [round(v) for v in deliveries["values"]] == [round(second["deliveriesPerSecond"]) for second in seconds]
+    assert sum(second["deliveries"] for second in seconds) == figures["deliveries"]
+    # The drawn points follow the values: the busiest second is drawn highest (smallest y).
+    points = deliveries["points"]
+    assert len(points) == len(seconds)
+    highest = min(points, key=lambda point: point[2])
+    assert highest[1] == max(value for value in deliveries["values"] if value is not None)
+    latency = chart_series(browser, "chart-latency")
+    assert set(latency) == {"p50", "p90", "p99", "max"}
+    for index, second in enumerate(seconds):
+        if second["traced"]:
+            assert latency["p99"]["values"][index] == pytest.approx(second["p99"] / 1000, rel=1e-3, abs=0.01)
+            assert latency["p50"]["values"][index] <= latency["p99"]["values"][index] <= latency["max"]["values"][index]
+    # Self-contained: nothing was requested from anywhere.
+    assert browser.js("return performance.getEntriesByType('resource').length") == 0
+    browser.driver.set_window_size(1440, 1200)
+    browser.screenshot("report-load")
+
+
+def test_the_journal_report_opens_in_the_browser_and_its_timeline_holds_the_run(browser, tmp_path):
+    journal = tmp_path / "chaos.sqlite"
+    subprocess.run([str(tablecast_binary()), "simulate", "--scenario", "chaos", "--rate", "10/s", "--duration", "15m",
+                    "--out", str(journal), "--start", "2026-11-26T12:00:00.000Z"], check=True, capture_output=True,
+                   timeout=120)
+    report = tmp_path / "journal.html"
+    subprocess.run([str(tablecast_binary()), "journal", "report", str(journal), "--out", str(report)], check=True,
+                   capture_output=True, timeout=120)
+    browser.open(report.as_uri())
+    assert browser.find("body").get_attribute("data-report") == "journal"
+    chart = browser.by_id("chart-timeline")
+    width = int(chart.get_attribute("data-bucket-ms"))
+    origin = int(chart.get_attribute("data-origin-ms"))
+    first = int(chart.get_attribute("data-first-bucket"))
+    assert width == 2000, "a 15-minute run gets 2 s buckets (at most 600)"
+    series = browser.js("""return Object.fromEntries([...document.querySelectorAll('#chart-timeline path.area.stacked')]
+        .map((p) => [p.dataset.series, p.dataset.values.split(',').map(Number)]))""")
+    connection = sqlite3.connect(f"file:{journal}?mode=ro", uri=True)
+    rows = connection.execute("SELECT name, (wall_ms - ?) / ?, count(*) FROM events GROUP BY 1, 2",
+                              (origin, width)).fetchall()
+    totals = dict(connection.execute("SELECT name, count(*) FROM events GROUP BY name").fetchall())
+    gaps_and_faults = connection.execute("SELECT count(*) FROM faults").fetchone()[0]
+    connection.close()
+    top = sorted(totals, key=lambda name: (-totals[name], name))[:7]
+    assert set(series) == set(top) | {"other"}
+    legend = [item.get_attribute("data-series") for item in browser.find_all("#chart-timeline ~ .legend [data-series]")
+              if item.get_attribute("data-series") not in ("gap", "fault")]
+    assert legend == top + ["other"], "the legend lists the busiest names first"
+    expected = {name: [0] * len(series[top[0]]) for name in series}
+    for name, bucket, count in rows:
+        expected[name if name in top else "other"][bucket - first] += count
+    assert series == expected
+    assert int(browser.by_id("stat-events").get_attribute("data-value")) == sum(totals.values())
+    assert int(browser.by_id("stat-faults").get_attribute("data-value")) == gaps_and_faults
+    names = {row.get_attribute("data-name"): int(row.get_attribute("data-count"))
+             for row in browser.find_all("#names-table tbody tr")}
+    assert names == totals
+    assert browser.js("return performance.getEntriesByType('resource').length") == 0
+    browser.driver.set_window_size(1440, 1300)
+    browser.screenshot("report-journal")

@@ -71,12 +71,12 @@ import Testing
     }
 
     @Test func timelineBucketsStayWithinSixHundred() {
-        #expect(ReplayTimeline.bucketWidth(spanMillis: 0) == 1000)
-        #expect(ReplayTimeline.bucketWidth(spanMillis: 599_999) == 1000)
-        #expect(ReplayTimeline.bucketWidth(spanMillis: 600_000) == 2000)
-        #expect(ReplayTimeline.bucketWidth(spanMillis: 3_600_000) == 10_000)
+        #expect(TimelineBuckets.width(spanMillis: 0) == 1000)
+        #expect(TimelineBuckets.width(spanMillis: 599_999) == 1000)
+        #expect(TimelineBuckets.width(spanMillis: 600_000) == 2000)
+        #expect(TimelineBuckets.width(spanMillis: 3_600_000) == 10_000)
         for span in stride(from: Int64(0), to: 400 * 86_400_000, by: 7_777_777) {
-            #expect(span / ReplayTimeline.bucketWidth(spanMillis: span) < ReplayTimeline.maxBuckets)
+            #expect(span / TimelineBuckets.width(spanMillis: span) < TimelineBuckets.maxBuckets)
         }
     }
 

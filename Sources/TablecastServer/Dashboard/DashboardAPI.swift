@@ -98,8 +98,6 @@ struct DashboardAPI {
 /// Computes a replay source's timeline once, off the event loops, and keeps it: the source run does not change.
 actor ReplayTimeline {
     static let shared = ReplayTimeline()
-    /// The most buckets a timeline has: one per second up to 10 minutes, wider beyond.
-    static let maxBuckets: Int64 = 600
 
     private var cache: [String: [UInt8]] = [:]
 
@@ -118,7 +116,7 @@ actor ReplayTimeline {
         let reader = try JournalReader(path: source.path)
         let origin = try reader.wallMillis(runID: source.run.id, seq: source.fromSeq) ?? source.span.firstWallMillis
         let last = max(origin, try reader.wallMillis(runID: source.run.id, seq: source.toSeq) ?? origin)
-        let width = Self.bucketWidth(spanMillis: last - origin)
+        let width = TimelineBuckets.width(spanMillis: last - origin)
         let cells = try reader.timeline(runID: source.run.id, seqs: source.fromSeq...source.toSeq, origin: origin,
                                         bucketMillis: width)
         let buckets = Int(max(0, (last - origin) / width)) + 1
@@ -144,16 +142,5 @@ actor ReplayTimeline {
         body.key("firstSeqs"); body.beginArray(); firstSeqs.forEach { body.value($0.map(Int.init)) }; body.endArray()
         body.endObject()
         return body.bytes
-    }
-
-    /// A bucket width in whole seconds (1, 2, 5, 10, 15, 30, 60, 120, 300, …) that keeps the buckets within
-    /// ``maxBuckets``.
-    static func bucketWidth(spanMillis: Int64) -> Int64 {
-        let steps: [Int64] = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400]
-        for seconds in steps where spanMillis / (seconds * 1000) < Self.maxBuckets {
-            return seconds * 1000
-        }
-        let days = spanMillis / (86_400_000 * Self.maxBuckets) + 1
-        return days * 86_400_000
     }
 }

@@ -19,7 +19,7 @@ struct HTMLReport {
     /// The report's figures as one JSON value, embedded as `<script type="application/json" id="report-data">`.
     var dataJSON: String
 
-    /// Rules the reports need beyond the shared stylesheet: hover targets on charts and legend swatches.
+    /// Rules the reports need beyond the shared stylesheet: hover targets on charts.
     static let reportStyle = """
         .chart .point { fill-opacity: 0; stroke: none; }
         .chart .point:hover { fill-opacity: 1; }
@@ -27,17 +27,8 @@ struct HTMLReport {
         .chart .hit:hover { fill-opacity: 0.07; }
         .chart .area.stacked { opacity: 0.8; stroke: none; }
         .chart line.tick { stroke-dasharray: none; stroke-width: 2; }
-        .chart .axis-line { stroke: var(--faint); stroke-width: 1; }
-        .legend .swatch.s1 { background: var(--series-1); } .legend .swatch.s2 { background: var(--series-2); }
-        .legend .swatch.s3 { background: var(--series-3); } .legend .swatch.s4 { background: var(--series-4); }
-        .legend .swatch.s5 { background: var(--series-5); } .legend .swatch.s6 { background: var(--series-6); }
-        .legend .swatch.s7 { background: var(--series-7); } .legend .swatch.s8 { background: var(--series-8); }
-        .legend .swatch.gap { background: var(--bad); opacity: 0.3; }
-        .legend .swatch.fault { background: none; border-left: 2px dashed var(--bad); border-radius: 0; }
-        .stat-value.bad { color: var(--bad); }
         .badge.verdict { font-size: 14px; padding: 3px 14px; }
         .card > h2 { margin-bottom: 10px; }
-        .chart-note { color: var(--muted); font-size: 12.5px; }
         """
 
     /// The whole page.
@@ -168,11 +159,11 @@ struct HTMLReport {
     }
 
     /// Name–value pairs, each value with `data-field`.
-    static func pairs(id: String, _ pairs: [(field: String, label: String, value: String)]) -> HTML {
+    static func pairs(id: String, wide: Bool = false, _ pairs: [(field: String, label: String, value: String)]) -> HTML {
         let items: [HTML] = pairs.map { pair in
             "<dt>\(pair.label)</dt><dd data-field=\"\(pair.field)\">\(pair.value)</dd>\n"
         }
-        return "<dl class=\"pairs\" id=\"\(id)\">\n\(items)</dl>"
+        return "<dl class=\"pairs\(wide ? " wide" : "")\" id=\"\(id)\">\n\(items)</dl>"
     }
 
     // MARK: Formatting

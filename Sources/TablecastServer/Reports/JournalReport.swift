@@ -13,17 +13,12 @@ import TablecastJSON
 /// `data-wall-ms`; `#faults-table`, `#busiest-table` and `#names-table` (rows with `data-name`, `data-count`);
 /// `#run-summary` (`dd[data-field]`); and `#report-data`.
 public enum JournalReport {
-    /// The most buckets the timeline has: the bucket width grows past one second for runs longer than 10 minutes.
-    static let maxBuckets = 600
     /// Names with a colour of their own; the rest are summed as `other`.
     static let namedSeries = 7
     /// Disconnects and delays drawn across the chart at most; more go in the strip above it.
     static let crossingFaults = 50
     /// Rows of the faults table at most; the report says how many more there were.
     static let listedFaults = 500
-    /// Bucket widths, in seconds, that read well.
-    static let bucketSeconds: [Int64] = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200,
-                                         86400]
 
     /// Writes the report of a run (the latest by default) of the journal at `path` to `output`. Everything is read
     /// and built before the file is opened, so a journal, a run or a run without events that is not there writes
@@ -101,9 +96,8 @@ public enum JournalReport {
             self.span = span
             self.originMillis = Self.floor(span.firstWallMillis, 1000)
             let spanMillis = max(0, span.lastWallMillis - self.originMillis)
-            let width = JournalReport.bucketSeconds.first { spanMillis / ($0 * 1000) < Int64(JournalReport.maxBuckets) }
-                ?? JournalReport.bucketSeconds.last!
-            self.bucketMillis = width * 1000
+            self.bucketMillis = TimelineBuckets.width(spanMillis: spanMillis)
+            let width = self.bucketMillis / 1000
             let cells = try reader.timeline(runID: id, origin: self.originMillis, bucketMillis: self.bucketMillis)
             let first = cells.map(\.bucket).min() ?? 0
             let last = cells.map(\.bucket).max() ?? 0
@@ -186,10 +180,12 @@ public enum JournalReport {
             meta: "run \(run.id) of \(timeline.path) · \(Timestamp(millisecondsSince1970: timeline.span.firstWallMillis).iso8601)",
             dataJSON: Self.dataJSON(timeline)
         )
-        page.sections.append(Self.summary(timeline))
+        // The story first (figures, then the chart), the detail after.
+        page.sections.append(Self.figures(timeline))
         page.sections.append(Self.chart(timeline))
-        page.sections.append(Self.faultsTable(timeline))
         page.sections.append("<section class=\"grid columns\">\n\(Self.busiestTable(timeline))\n\(Self.namesTable(timeline))\n</section>")
+        page.sections.append(Self.faultsTable(timeline))
+        page.sections.append(Self.summary(timeline))
         return page.render()
     }
 
@@ -222,11 +218,38 @@ public enum JournalReport {
         return "\(seconds) s"
     }
 
+    /// The run at a glance: events, span, average and peak rates, faults, gaps.
+    private static func figures(_ timeline: Timeline) -> HTML {
+        let span = timeline.span
+        let seconds = Double(span.lastMonoNanos - span.firstMonoNanos) / 1e9
+        let gaps = timeline.faults.filter { $0.kind == "gap" }.count
+        let peak = timeline.busiest.first
+        let average = seconds > 0 ? Double(span.count) / seconds : 0
+        let stats: [HTML] = [
+            HTMLReport.stat(id: "events", label: "Events", value: HTMLReport.count(span.count), data: "\(span.count)",
+                            sub: "seq \(span.firstSeq) to \(span.lastSeq)"),
+            HTMLReport.stat(id: "span", label: "Span", value: JournalTools.duration(seconds), data: "\(seconds)",
+                            sub: Timestamp(millisecondsSince1970: span.firstWallMillis).iso8601),
+            HTMLReport.stat(id: "average-rate", label: "Events per second", value: HTMLReport.decimal(average, digits: 1),
+                            data: "\(average)", sub: "on average"),
+            HTMLReport.stat(id: "peak-rate", label: "Busiest second", value: HTMLReport.count(peak?.count ?? 0),
+                            data: "\(peak?.count ?? 0)",
+                            sub: peak.map { "at +" + HTMLReport.offset(Double(max(0, $0.startMillis - span.firstWallMillis)) / 1000) }),
+            HTMLReport.stat(id: "faults", label: "Faults", value: HTMLReport.count(timeline.faults.count - gaps),
+                            data: "\(timeline.faults.count - gaps)",
+                            sub: "\(HTMLReport.count(timeline.faultedTotal)) events sent or marked by one",
+                            tone: timeline.faults.count - gaps > 0 ? "bad" : nil),
+            HTMLReport.stat(id: "gaps", label: "Gaps", value: HTMLReport.count(gaps), data: "\(gaps)",
+                            sub: gaps > 0 ? "the recording lost its connection" : "none", tone: gaps > 0 ? "bad" : nil),
+        ]
+        return "<section class=\"grid stats\" id=\"figures\">\n\(stats)\n</section>"
+    }
+
     private static func summary(_ timeline: Timeline) -> HTML {
         let run = timeline.run
         let span = timeline.span
         let gaps = timeline.faults.filter { $0.kind == "gap" }.count
-        let pairs = HTMLReport.pairs(id: "run-summary", [
+        let pairs = HTMLReport.pairs(id: "run-summary", wide: true, [
             ("run", "Run", String(run.id)),
             ("source", "Source", run.source),
             ("scenario", "Scenario", run.scenario ?? "–"),
@@ -368,9 +391,9 @@ public enum JournalReport {
     private static func busiestTable(_ timeline: Timeline) -> HTML {
         let first = timeline.span.firstWallMillis
         let table = HTMLReport.table(
-            id: "busiest-table", headers: ["Second", "Offset", "#Events", "Top names"],
+            id: "busiest-table", headers: ["Second (UTC)", "Offset", "#Events", "Top names"],
             rows: timeline.busiest.map { second in
-                [.text(Timestamp(millisecondsSince1970: second.startMillis).iso8601),
+                [.text(HTMLReport.clock(second.startMillis)),
                  .text("+" + HTMLReport.offset(Double(max(0, second.startMillis - first)) / 1000)),
                  .number(HTMLReport.count(second.count)),
                  .text(second.names.prefix(3).map { "\($0.name) \(HTMLReport.count($0.count))" }
@@ -388,7 +411,7 @@ public enum JournalReport {
             rows: timeline.totals.enumerated().map { index, name in
                 let swatch: HTML = index < Self.namedSeries
                     ? "<span class=\"swatch s\(index + 1)\"></span>" : "<span class=\"swatch s8\"></span>"
-                return [.markup("<span class=\"legend\">\(swatch)</span>\(name.name)"),
+                return [.markup("\(swatch)\(name.name)"),
                         .number(HTMLReport.count(name.count)),
                         .number(HTMLReport.decimal(Double(name.count) * 100 / Double(total), digits: 1) + " %"),
                         .number(HTMLReport.count(name.faulted))]
