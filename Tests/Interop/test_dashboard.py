@@ -114,6 +114,48 @@ def test_the_page_and_its_files_come_from_the_binary_and_name_nothing_outside(se
     assert foreign.status_code == 403
 
 
+def read_feed_event(response) -> dict:
+    """The next server-sent event of a feed, parsed (one line reader per response, kept on it)."""
+    if not hasattr(response, "feed_lines"):
+        response.feed_lines = response.iter_lines(chunk_size=1, decode_unicode=True)
+    data = []
+    for line in response.feed_lines:
+        if line == "" and data:
+            return json.loads("\n".join(data))
+        if line.startswith("data: "):
+            data.append(line[6:])
+    raise AssertionError("the feed ended")
+
+
+def test_feeds_are_released_when_their_page_goes_and_end_promptly_at_shutdown(servers):
+    server = servers.serve(idle=False, extra=["--rate", "200/s"])
+    url = f"{server.url}/_tablecast/dashboard/feed?interval=100&only=order:*"
+    with requests.get(url, stream=True, timeout=HTTP_TIMEOUT) as first:
+        assert first.headers["Content-Type"] == "text/event-stream; charset=utf-8"
+        hello = read_feed_event(first)
+        assert hello["type"] == "hello" and hello["mode"] == "serve" and hello["only"] == ["order:*"]
+        tick = read_feed_event(first)
+        tick = read_feed_event(first)
+        assert tick["type"] == "tick" and tick["matched"] <= tick["seen"]
+        assert all(event["name"].startswith("order:") for event in tick["events"])
+        assert len(tick["events"]) <= hello["sampleCapacity"]
+    baseline = server.open_descriptors()
+    for _ in range(40):
+        with requests.get(url, stream=True, timeout=HTTP_TIMEOUT) as feed:
+            read_feed_event(feed)
+    wait_until(lambda: server.open_descriptors() <= baseline, timeout=10,
+               message="every closed feed's connection to be released")
+    # Open feeds end within an interval when the server stops.
+    feeds = [requests.get(url, stream=True, timeout=HTTP_TIMEOUT) for _ in range(3)]
+    for feed in feeds:
+        read_feed_event(feed)
+    started = time.monotonic()
+    server.stop()
+    assert time.monotonic() - started < 5, "shutdown waited for the dashboard's feeds"
+    for feed in feeds:
+        feed.close()
+
+
 # --------------------------------------------------------------------------------------------------------------------
 # Live
 # --------------------------------------------------------------------------------------------------------------------
@@ -201,7 +243,7 @@ def test_pausing_the_simulation_from_the_page_pauses_the_server(servers, browser
     server = servers.serve(idle=False, extra=["--rate", "50/s"])
     open_dashboard(browser, server, "simulation")
     button = browser.by_id("sim-pause")
-    browser.wait(lambda: button.text == "Pause", what="the simulation's state")
+    browser.wait(lambda: button.is_enabled() and button.text == "Pause", what="the simulation's state")
     button.click()
     wait_until(lambda: simulation(server)["paused"] is True, timeout=10, message="the server to pause")
     first = health(server.url)["lastSeq"]
@@ -352,6 +394,7 @@ def test_a_replay_is_paused_stepped_sped_up_and_sought_from_its_timeline(servers
     assert sum(timeline["counts"]) == connection.execute("SELECT count(*) FROM events").fetchone()[0]
     connection.close()
 
+    browser.wait(lambda: browser.by_id("replay-pause").is_enabled(), what="the replay's state")
     browser.by_id("replay-pause").click()
     wait_until(lambda: replay_status(server)["state"] == "paused", timeout=10, message="the replay to pause")
     browser.wait(lambda: browser.by_id("replay-pause").text == "Resume", what="the page to show it")
@@ -417,6 +460,7 @@ def test_with_a_control_token_the_page_asks_once_and_keeps_it_for_the_tab(server
     browser.wait(lambda: browser.find_all(ROWS), what="events")
     # The controls use it too.
     browser.by_id("tab-simulation").click()
+    browser.wait(lambda: browser.by_id("sim-pause").is_enabled(), what="the simulation's state")
     browser.by_id("sim-pause").click()
     wait_until(lambda: simulation(server, "s3cret-token")["paused"] is True, timeout=10,
                message="the pause with the token")

@@ -81,6 +81,7 @@ export function simulationPanel() {
       $("sim-achieved").textContent = `${status.achievedRate} events/s`;
       $("sim-events").textContent = status.events.toLocaleString("en");
       const pause = $("sim-pause");
+      pause.disabled = false;
       pause.textContent = status.paused ? "Resume" : "Pause";
       pause.setAttribute("aria-label", status.paused ? "Resume the simulation" : "Pause the simulation");
       if (!filled) {
@@ -285,6 +286,7 @@ export function replayPanel() {
       $("replay-sent").textContent = `${status.sent.toLocaleString("en")} sent, ${status.eventsLeft.toLocaleString("en")} left, ${status.loops} loops`;
       $("replay-source").textContent = `${status.source.path}, run ${status.source.run}, seq ${status.source.fromSeq}–${status.source.toSeq}`;
       const pause = $("replay-pause");
+      pause.disabled = false;
       pause.textContent = status.state === "paused" ? "Resume" : "Pause";
       pause.setAttribute("aria-label", status.state === "paused" ? "Resume the replay" : "Pause the replay");
       const speed = String(status.speed);
