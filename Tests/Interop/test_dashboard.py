@@ -245,7 +245,9 @@ def test_pausing_the_simulation_from_the_page_pauses_the_server(servers, browser
     button = browser.by_id("sim-pause")
     browser.wait(lambda: button.is_enabled() and button.text == "Pause", what="the simulation's state")
     button.click()
-    wait_until(lambda: simulation(server)["paused"] is True, timeout=10, message="the server to pause")
+    # The answer to the pause comes once no event is on its way out: from then on, nothing is emitted.
+    browser.wait(lambda: browser.by_id("sim-answer").text.startswith("200 "), what="the answer to the pause")
+    assert simulation(server)["paused"] is True
     first = health(server.url)["lastSeq"]
     time.sleep(0.6)
     assert health(server.url)["lastSeq"] == first, "a paused simulation emits nothing"

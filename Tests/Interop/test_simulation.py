@@ -90,6 +90,27 @@ def test_simulation_control_pauses_resumes_and_changes_pace(servers):
     assert run("journal", "verify", str(server.journal_path)).returncode == 0
 
 
+def test_once_a_pause_is_answered_nothing_more_is_emitted(servers):
+    # At 2000 events/s the runner is nearly always waiting for an event's due time or sending one when the pause
+    # lands: the answer must wait for that event, and the one it waited for must not leave afterwards.
+    server = servers.serve(idle=False, extra=["--scenario", "steady-load", "--rate", "2000/s"])
+    url = server.url + "/_tablecast/simulation"
+    health = server.url + "/_tablecast/health"
+    wait_until(lambda: requests.get(url, timeout=HTTP_TIMEOUT).json()["events"] > 500, timeout=20,
+               message="the simulation did not start")
+    with requests.Session() as session:
+        for _ in range(30):
+            assert session.post(url, json={"paused": True}, timeout=HTTP_TIMEOUT).json()["paused"] is True
+            at_answer = session.get(health, timeout=HTTP_TIMEOUT).json()["lastSeq"]
+            time.sleep(0.1)
+            assert session.get(health, timeout=HTTP_TIMEOUT).json()["lastSeq"] == at_answer, \
+                "an event left after the pause was answered"
+            session.post(url, json={"paused": False}, timeout=HTTP_TIMEOUT)
+            time.sleep(0.02)
+    server.stop()
+    assert run("journal", "verify", str(server.journal_path)).returncode == 0
+
+
 def test_idle_serve_has_no_simulation(servers):
     server = servers.serve()
     assert requests.get(server.url + "/_tablecast/simulation", timeout=HTTP_TIMEOUT).json() == {"running": False}

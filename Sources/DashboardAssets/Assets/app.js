@@ -196,7 +196,9 @@ function figures(message, rate, deliveryRate) {
   $("stat-journal").dataset.committed = String(journal.committed);
   $("stat-journal-sub").textContent = journal.error
     ? journal.error
-    : `committed · backlog ${integer.format(journal.backlog)} · commit ${journal.lastCommitMillis.toFixed(1)} ms`;
+    : `committed · ${integer.format(journal.backlog)} waiting`;
+  $("stat-journal-sub").title = `${journal.path}: the last commit took ${journal.lastCommitMillis.toFixed(1)} ms; `
+    + `${integer.format(journal.backlogBytes)} bytes not yet committed; ${integer.format(journal.lost)} lost`;
   $("card-journal").classList.toggle("failed", Boolean(journal.error));
   const source = $("stat-source");
   if (message.replay && message.replay.running) {

@@ -78,6 +78,8 @@ final class PacedRunner<Source: PacedSource>: Sendable {
         var seek: Source.Position?
         /// Clients to wait for before playing (`waiting`).
         var waitForClients: Int
+        /// An item is being sent: a pause answered now waits for it, so that nothing leaves after the answer.
+        var performing = false
         var shared: Source.Shared
     }
 
@@ -154,12 +156,13 @@ final class PacedRunner<Source: PacedSource>: Sendable {
         self.control.withLock { body($0) }
     }
 
-    /// Whether a seek or steps asked for are still to be done.
+    /// Whether a seek or steps asked for are still to be done, or an item is on its way out.
     var isBusy: Bool {
-        self.control.withLock { $0.seek != nil || ($0.steps > 0 && $0.state != .finished) }
+        self.control.withLock { $0.performing || $0.seek != nil || ($0.steps > 0 && $0.state != .finished) }
     }
 
-    /// Waits (up to `timeout`) until the seeks and steps asked for are done, so that an answer shows their effect.
+    /// Waits (up to `timeout`) until the seeks and steps asked for are done and no item is on its way out, so that
+    /// an answer shows their effect (a pause answered means nothing more leaves).
     func settle(timeout: Duration = .seconds(5)) async {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
@@ -255,8 +258,24 @@ final class PacedRunner<Source: PacedSource>: Sendable {
                 try await Pacing.waitWhileJournalBehind(self.pipeline, clock: clock, logger: self.logger)
                 continue
             }
-            let counted = try await source.perform(item)
+            // A pause that came during the wait holds the item back; otherwise it is marked on its way out.
+            let proceed = self.control.withLock { control -> Bool in
+                guard control.state == .playing || (stepping && control.steps > 0 && control.state != .finished) else {
+                    return false
+                }
+                control.performing = true
+                return true
+            }
+            guard proceed else { continue }
+            let counted: Bool
+            do {
+                counted = try await source.perform(item)
+            } catch {
+                self.control.withLock { $0.performing = false }
+                throw error
+            }
             self.control.withLock { control in
+                control.performing = false
                 source.performed(item, counted: counted, &control.shared)
                 if counted, control.steps > 0 {
                     control.steps -= 1

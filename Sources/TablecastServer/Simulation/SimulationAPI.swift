@@ -63,6 +63,8 @@ struct SimulationAPI {
             }
             if let paused = change.paused {
                 runner.setPaused(paused)
+                // The answer to a pause comes once no event is on its way out.
+                await runner.settle()
             }
             if let rampTo = change.rampTo, let seconds = change.rampSeconds {
                 guard let from = change.rate ?? runner.status.targetRate else {

@@ -123,6 +123,11 @@ public final class SimulationRunner: Service, Sendable {
         self.runner.setPaused(paused)
     }
 
+    /// Waits (up to `timeout`) until no event is on its way out: after a pause, nothing more leaves.
+    public func settle(timeout: Duration = .seconds(5)) async {
+        await self.runner.settle(timeout: timeout)
+    }
+
     /// Where the rate's schedule stands now, in seconds into it.
     private static func schedulePosition(_ pace: Pace, paused: Bool, now: ContinuousClock.Instant) -> Double {
         guard let anchor = pace.anchor, !paused, pace.rate != nil else {
