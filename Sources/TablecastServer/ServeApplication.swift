@@ -207,7 +207,7 @@ public struct ServeApplication: Sendable {
         ReplayAPI(runner: replay).register(on: router)
         ServerMetrics(pipeline: pipeline, engine: socketIO.engine, simulation: simulation, replay: replay,
                       connections: connections, redisEmitter: redisEmitter, streamPublisher: streamPublisher,
-                      streamReader: streamReader).register(on: router)
+                      streamReader: streamReader, tap: tap).register(on: router)
         let mode = cluster?.follow == true ? "follower" : replay == nil ? "serve" : "replay"
         let dashboard = DashboardFeed(mode: mode, pipeline: pipeline, engine: socketIO.engine, tap: tap,
                                       simulation: simulation, replay: replay, connections: connections,

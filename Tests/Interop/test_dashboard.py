@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
@@ -127,22 +128,36 @@ def read_feed_event(response) -> dict:
     raise AssertionError("the feed ended")
 
 
-def test_feeds_are_released_when_their_page_goes_and_end_promptly_at_shutdown(servers):
+def open_feeds(server) -> float:
+    """`tablecast_dashboard_feeds` from `/metrics`, read by prometheus-client's parser."""
+    text = requests.get(server.url + "/metrics", timeout=HTTP_TIMEOUT).text
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "tablecast_dashboard_feeds":
+                return sample.value
+    raise AssertionError("no tablecast_dashboard_feeds in /metrics")
+
+
+def test_feeds_sample_by_filter_are_released_when_their_page_goes_and_end_promptly_at_shutdown(servers):
     server = servers.serve(idle=False, extra=["--rate", "200/s"])
     url = f"{server.url}/_tablecast/dashboard/feed?interval=100&only=order:*"
     with requests.get(url, stream=True, timeout=HTTP_TIMEOUT) as first:
         assert first.headers["Content-Type"] == "text/event-stream; charset=utf-8"
         hello = read_feed_event(first)
         assert hello["type"] == "hello" and hello["mode"] == "serve" and hello["only"] == ["order:*"]
-        tick = read_feed_event(first)
-        tick = read_feed_event(first)
-        assert tick["type"] == "tick" and tick["matched"] <= tick["seen"]
-        assert all(event["name"].startswith("order:") for event in tick["events"])
-        assert len(tick["events"]) <= hello["sampleCapacity"]
+        assert open_feeds(server) == 1
+        # Over a second of ticks at 200 events/s: orders were sampled, and other events counted but not matched.
+        ticks = [read_feed_event(first) for _ in range(10)]
+        assert all(tick["type"] == "tick" for tick in ticks)
+        sampled = [event for tick in ticks for event in tick["events"]]
+        assert sampled and all(event["name"].startswith("order:") for event in sampled)
+        assert 0 < sum(tick["matched"] for tick in ticks) < sum(tick["seen"] for tick in ticks)
+        assert all(len(tick["events"]) <= hello["sampleCapacity"] for tick in ticks)
     baseline = server.open_descriptors()
     for _ in range(40):
         with requests.get(url, stream=True, timeout=HTTP_TIMEOUT) as feed:
             read_feed_event(feed)
+    wait_until(lambda: open_feeds(server) == 0, timeout=10, message="every closed feed to leave the emission path")
     wait_until(lambda: server.open_descriptors() <= baseline, timeout=10,
                message="every closed feed's connection to be released")
     # Open feeds end within an interval when the server stops.
@@ -154,6 +169,29 @@ def test_feeds_are_released_when_their_page_goes_and_end_promptly_at_shutdown(se
     assert time.monotonic() - started < 5, "shutdown waited for the dashboard's feeds"
     for feed in feeds:
         feed.close()
+
+
+def test_open_feeds_are_capped_with_a_json_503_and_a_closed_one_frees_its_place(servers):
+    server = servers.serve()
+    url = f"{server.url}/_tablecast/dashboard/feed?interval=2000"
+    feeds = []
+    try:
+        for _ in range(32):
+            feed = requests.get(url, stream=True, timeout=HTTP_TIMEOUT)
+            feeds.append(feed)
+            assert feed.status_code == 200 and read_feed_event(feed)["type"] == "hello"
+        assert open_feeds(server) == 32
+        refused = requests.get(url, stream=True, timeout=HTTP_TIMEOUT)
+        assert refused.status_code == 503 and "32 dashboard feeds" in refused.json()["error"]
+        feeds.pop().close()
+        wait_until(lambda: open_feeds(server) == 31, timeout=10, message="the closed feed to free its place")
+        again = requests.get(url, stream=True, timeout=HTTP_TIMEOUT)
+        feeds.append(again)
+        assert again.status_code == 200 and read_feed_event(again)["type"] == "hello"
+    finally:
+        for feed in feeds:
+            feed.close()
+    wait_until(lambda: open_feeds(server) == 0, timeout=10, message="every feed to be released")
 
 
 # --------------------------------------------------------------------------------------------------------------------

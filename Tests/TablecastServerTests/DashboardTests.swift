@@ -41,11 +41,11 @@ import Testing
         #expect(EventFrame.name(of: self.frame(#"42/events,[12]"#)) == nil)
     }
 
-    @Test func aFeedKeepsTheNewestMatchingEventsAndCountsTheRest() {
+    @Test func aFeedKeepsTheNewestMatchingEventsAndCountsTheRest() throws {
         let tap = DashboardTap()
         tap.deliver([self.delivery(1, "before")])  // no feed open: nothing kept
-        let all = tap.openFeed(filter: EventFilter())
-        let orders = tap.openFeed(filter: EventFilter(only: ["order:*"]))
+        let all = try #require(tap.openFeed(filter: EventFilter()))
+        let orders = try #require(tap.openFeed(filter: EventFilter(only: ["order:*"])))
         #expect(tap.openFeeds == 2)
         let deliveries = (2...101).map { self.delivery(Int64($0), $0 % 10 == 0 ? "order:created" : "table:activated") }
         tap.deliver(Array(deliveries[..<50]))
@@ -62,6 +62,21 @@ import Testing
         tap.close(all)
         tap.close(orders)
         tap.close(orders)
+        #expect(tap.openFeeds == 0)
+    }
+
+    @Test func feedsAreCappedAndAClosedOneFreesItsPlace() throws {
+        let tap = DashboardTap()
+        let ids = (0..<DashboardTap.maxFeeds).compactMap { _ in tap.openFeed(filter: EventFilter()) }
+        #expect(ids.count == DashboardTap.maxFeeds && Set(ids).count == ids.count)
+        #expect(tap.openFeed(filter: EventFilter()) == nil, "no feed past the cap")
+        #expect(tap.openFeeds == DashboardTap.maxFeeds)
+        tap.close(ids[0])
+        let again = try #require(tap.openFeed(filter: EventFilter(only: ["order:*"])))
+        tap.deliver([self.delivery(1, "order:created"), self.delivery(2, "table:activated")])
+        #expect(tap.take(again).samples.map(\.seq) == [1])
+        #expect(tap.take(ids[1]).samples.map(\.seq) == [1, 2])
+        for id in ids.dropFirst() + [again] { tap.close(id) }
         #expect(tap.openFeeds == 0)
     }
 

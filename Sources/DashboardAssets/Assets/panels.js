@@ -104,12 +104,19 @@ export async function firePanel() {
   const problems = $("fire-problems");
   let contract = null;
 
-  const result = await call("GET", "/_tablecast/contract");
-  if (!result.ok) {
-    showError(answer, `The contract could not be read: ${result.status} ${result.text}`);
-    return;
+  // The catalog comes from the server; while it cannot be read, the panel says so and tries again every 5 s.
+  while (contract === null) {
+    try {
+      const result = await call("GET", "/_tablecast/contract");
+      if (!result.ok) throw new Error(`${result.status} ${result.text}`);
+      contract = result.body;
+    } catch (error) {
+      showError(answer, `The contract could not be read (trying again in 5 s): ${error.message}`);
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+    }
   }
-  contract = result.body;
+  answer.classList.remove("error");
+  answer.textContent = "";
   select.replaceChildren(...contract.events.map((event) => new Option(event.name, event.name)));
 
   const current = () => contract.events.find((event) => event.name === select.value);
@@ -253,14 +260,20 @@ export function replayPanel() {
     post({ seek: /^\d+$/.test(text) ? Number(text) : text });
   });
 
+  // Loaded once; a failure (the server busy or gone for a moment) is tried again 5 s later.
+  let retryAt = 0;
   async function loadTimeline() {
     loading = true;
-    const result = await call("GET", "/_tablecast/replay/timeline");
-    if (!result.ok) {
-      showError(answer, `The timeline could not be read: ${result.status} ${result.text}`);
+    try {
+      const result = await call("GET", "/_tablecast/replay/timeline");
+      if (!result.ok) throw new Error(`${result.status} ${result.text}`);
+      timeline = result.body;
+    } catch (error) {
+      showError(answer, `The timeline could not be read (trying again in 5 s): ${error.message}`);
+      retryAt = Date.now() + 5000;
+      loading = false;
       return;
     }
-    timeline = result.body;
     const seconds = timeline.bucketMillis / 1000;
     $("replay-timeline-note").textContent =
       `Events per second over the recorded run (${seconds === 1 ? "one bar a second" : `one bar per ${seconds} s`}). Click to seek there.`;
@@ -279,7 +292,7 @@ export function replayPanel() {
       $("replay-off").hidden = status !== null;
       $("replay-on").hidden = status === null;
       if (!status) return;
-      if (!loading) loadTimeline();
+      if (!loading && Date.now() >= retryAt) loadTimeline();
       $("replay-state").textContent = status.state;
       const position = status.position || {};
       $("replay-position").textContent = position.seq == null ? "before the first event" : `seq ${position.seq} · ${position.time}`;

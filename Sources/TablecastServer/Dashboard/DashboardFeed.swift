@@ -105,8 +105,16 @@ final class DashboardFeed: Service, Sendable {
         var headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store"]
         // A proxy in front (nginx) passes each event on at once instead of buffering the stream.
         headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
+        guard self.tap.openFeeds < DashboardTap.maxFeeds else {
+            throw HTTPFailure(status: .serviceUnavailable,
+                              message: "\(DashboardTap.maxFeeds) dashboard feeds are open already: close a page first")
+        }
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            let id = self.tap.openFeed(filter: filter)
+            // The feed is opened here, where its close is certain; one that lost a race for the last place ends.
+            guard let id = self.tap.openFeed(filter: filter) else {
+                try await writer.finish(nil)
+                return
+            }
             defer { self.tap.close(id) }
             try await writer.write(Self.event(self.hello(filter: filter, interval: period)))
             while !self.stopping.load(ordering: .relaxed) {

@@ -50,22 +50,33 @@ public final class DashboardTap: EmissionOutput {
     public func deliver(_ deliveries: [EventDelivery]) {
         guard self.open.load(ordering: .relaxed) > 0 else { return }
         self.feeds.withLock { state in
-            for id in Array(state.feeds.keys) {
-                for delivery in deliveries {
-                    state.feeds[id]!.take(delivery)
+            // Each name is read once, however many feeds filter on it, and only when one does.
+            let filtering = state.feeds.values.contains { !$0.filter.isEmpty }
+            for delivery in deliveries {
+                let name = filtering ? EventFrame.name(of: delivery.frame) : nil
+                for index in state.feeds.values.indices {
+                    state.feeds.values[index].take(delivery, name: name)
                 }
             }
         }
     }
 
-    /// Opens a feed; events matching `filter` are sampled for it until ``close(_:)``.
-    func openFeed(filter: EventFilter) -> Int {
-        let id = self.feeds.withLock { state in
+    /// The most feeds open at once: each costs a little on the emission path, so a page reloaded in a loop or a
+    /// script that opens feeds and never reads them cannot slow emission without bound.
+    static let maxFeeds = 32
+
+    /// Opens a feed; events matching `filter` are sampled for it until ``close(_:)``. `nil` when ``maxFeeds`` are
+    /// open already.
+    func openFeed(filter: EventFilter) -> Int? {
+        let id = self.feeds.withLock { state -> Int? in
+            guard state.feeds.count < Self.maxFeeds else { return nil }
             state.nextID += 1
             state.feeds[state.nextID] = Feed(filter: filter)
             return state.nextID
         }
-        self.open.add(1, ordering: .relaxed)
+        if id != nil {
+            self.open.add(1, ordering: .relaxed)
+        }
         return id
     }
 
@@ -91,15 +102,16 @@ public final class DashboardTap: EmissionOutput {
         }
     }
 
-    /// How many feeds are open.
+    /// How many feeds are open (`tablecast_dashboard_feeds` in `/metrics`).
     var openFeeds: Int { self.open.load(ordering: .relaxed) }
 }
 
 extension DashboardTap.Feed {
-    fileprivate mutating func take(_ delivery: EventDelivery) {
+    /// Takes one event; `name` is the event's name, read when some feed filters.
+    fileprivate mutating func take(_ delivery: EventDelivery, name: String?) {
         self.seen += 1
         if !self.filter.isEmpty {
-            guard let name = EventFrame.name(of: delivery.frame), self.filter.admits(name) else { return }
+            guard let name, self.filter.admits(name) else { return }
         }
         self.matched += 1
         let sample = DashboardTap.Sample(seq: delivery.seq, frame: delivery.frame,

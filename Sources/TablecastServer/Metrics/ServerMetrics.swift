@@ -27,6 +27,7 @@ final class ServerMetrics: Sendable {
     private let redisEmitter: RedisPublisher?
     private let streamPublisher: RedisPublisher?
     private let streamReader: StreamReader?
+    private let tap: DashboardTap?
     private let state = Mutex(State())
 
     private struct State {
@@ -36,7 +37,8 @@ final class ServerMetrics: Sendable {
 
     init(pipeline: EmissionPipeline, engine: EngineServer, simulation: SimulationRunner?, replay: ReplayRunner?,
          connections: ConnectionRegistry? = nil, redisEmitter: RedisPublisher? = nil,
-         streamPublisher: RedisPublisher? = nil, streamReader: StreamReader? = nil) {
+         streamPublisher: RedisPublisher? = nil, streamReader: StreamReader? = nil, tap: DashboardTap? = nil) {
+        self.tap = tap
         self.factory = PrometheusMetricsFactory(registry: self.registry)
         self.pipeline = pipeline
         self.engine = engine
@@ -80,6 +82,9 @@ final class ServerMetrics: Sendable {
             self.counter("tablecast_connections_refused_total", [:], totals.refused)
         }
         let journal = self.pipeline.journal.statistics
+        if let tap = self.tap {
+            self.gauge("tablecast_dashboard_feeds", [:], Double(tap.openFeeds))
+        }
         self.gauge("tablecast_journal_backlog_events", [:], Double(journal.backlog))
         self.gauge("tablecast_journal_backlog_bytes", [:], Double(self.pipeline.journal.backlogBytes))
         self.counter("tablecast_journal_committed_events_total", [:], journal.committed)
