@@ -65,8 +65,10 @@ struct DashboardAPI {
                 + "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
         ]
         headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
-        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: {
-            $0.trimmingCharacters(in: .whitespaces) == asset.etag
+        // If-None-Match compares weakly (RFC 9110, 13.1.2): a proxy that compressed the file sends `W/"…"` back.
+        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { tag in
+            let tag = tag.trimmingCharacters(in: .whitespaces)
+            return tag == "*" || (tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag) == asset.etag
         }) {
             return Response(status: .notModified, headers: headers)
         }

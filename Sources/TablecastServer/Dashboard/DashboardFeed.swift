@@ -58,17 +58,12 @@ final class DashboardFeed: Service, Sendable {
     // MARK: The history
 
     func run() async throws {
-        await withGracefulShutdownHandler {
-            while !self.stopping.load(ordering: .relaxed), !Task.isCancelled {
+        // Shutdown (or another service failing: the port was taken, say) cancels the sampler mid-sleep.
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
                 self.record()
-                do {
-                    try await Task.sleep(for: .seconds(1))
-                } catch {
-                    break  // cancelled: another service failed (the port was taken, say)
-                }
+                try await Task.sleep(for: .seconds(1))
             }
-        } onGracefulShutdown: {
-            self.stopping.store(true, ordering: .relaxed)
         }
         // Feeds still open end at their next tick.
         self.stopping.store(true, ordering: .relaxed)
