@@ -31,6 +31,13 @@ async function send(answer, method, path, body) {
   }
 }
 
+/** A GET's JSON body; throws with the status and the server's error otherwise (or when the server is unreachable). */
+async function read(path) {
+  const result = await call("GET", path);
+  if (!result.ok) throw new Error(`${result.status} ${result.text}`);
+  return result.body;
+}
+
 function number(id) {
   const text = $(id).value.trim();
   return text === "" ? null : Number(text);
@@ -107,9 +114,7 @@ export async function firePanel() {
   // The catalog comes from the server; while it cannot be read, the panel says so and tries again every 5 s.
   while (contract === null) {
     try {
-      const result = await call("GET", "/_tablecast/contract");
-      if (!result.ok) throw new Error(`${result.status} ${result.text}`);
-      contract = result.body;
+      contract = await read("/_tablecast/contract");
     } catch (error) {
       showError(answer, `The contract could not be read (trying again in 5 s): ${error.message}`);
       await new Promise((resolve) => setTimeout(resolve, 5000));
@@ -265,9 +270,7 @@ export function replayPanel() {
   async function loadTimeline() {
     loading = true;
     try {
-      const result = await call("GET", "/_tablecast/replay/timeline");
-      if (!result.ok) throw new Error(`${result.status} ${result.text}`);
-      timeline = result.body;
+      timeline = await read("/_tablecast/replay/timeline");
     } catch (error) {
       showError(answer, `The timeline could not be read (trying again in 5 s): ${error.message}`);
       retryAt = Date.now() + 5000;
