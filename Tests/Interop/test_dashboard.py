@@ -87,6 +87,11 @@ def test_the_page_and_its_files_come_from_the_binary_and_name_nothing_outside(se
                            (page.headers["ETag"][:-2] + '"', 200)]:
         answer = requests.get(server.url + "/", headers={"If-None-Match": header}, timeout=HTTP_TIMEOUT)
         assert answer.status_code == status, header
+    # HEAD is GET without the body.
+    head = requests.head(server.url + "/", timeout=HTTP_TIMEOUT)
+    assert head.status_code == 200 and head.content == b"" and head.headers["ETag"] == page.headers["ETag"]
+    assert int(head.headers["Content-Length"]) == len(page.content)
+    assert requests.head(f"{server.url}/dashboard/nope.js", timeout=HTTP_TIMEOUT).status_code == 404
 
     referenced = set(re.findall(r'(?:src|href)="([^"]+)"', page.text))
     assert referenced == {"/dashboard/favicon.svg", "/dashboard/tablecast.css", "/dashboard/app.js"}, referenced
@@ -114,6 +119,11 @@ def test_the_page_and_its_files_come_from_the_binary_and_name_nothing_outside(se
     # The feed's parameters are checked like any control input.
     bad = requests.get(f"{server.url}/_tablecast/dashboard/feed?interval=5", timeout=HTTP_TIMEOUT)
     assert bad.status_code == 400 and bad.json()["field"] == "interval"
+    # A filter is matched on the emission path, so its size is bounded.
+    many = requests.get(f"{server.url}/_tablecast/dashboard/feed?only=" + ",".join(["a*"] * 33), timeout=HTTP_TIMEOUT)
+    assert many.status_code == 400 and many.json()["field"] == "only"
+    long = requests.get(f"{server.url}/_tablecast/dashboard/feed?except=" + "*" * 257, timeout=HTTP_TIMEOUT)
+    assert long.status_code == 400 and long.json()["field"] == "except"
     # Another site's page cannot read the feed.
     foreign = requests.get(f"{server.url}/_tablecast/dashboard/feed", headers={"Origin": "http://evil.example"},
                            timeout=HTTP_TIMEOUT)

@@ -28,14 +28,24 @@ struct DashboardAPI {
     let replay: ReplayRunner?
 
     func register(on router: Router<TablecastRequestContext>) {
-        router.get("/") { request, _ in
-            Self.serve(DashboardAssets.index, request)
-        }
-        router.get("/dashboard/{name}") { request, context in
-            guard let name = context.parameters.get("name"), let asset = DashboardAssets.all[name] else {
-                return Response.jsonError(.notFound, "no dashboard file \(request.uri.path)")
+        // HEAD as GET without the body (`curl -I`, a proxy's or a monitor's check).
+        for head in [false, true] {
+            let route = { (path: RouterPath, answer: @escaping @Sendable (Request, TablecastRequestContext) -> Response) in
+                if head {
+                    router.head(path) { request, context in answer(request, context) }
+                } else {
+                    router.get(path) { request, context in answer(request, context) }
+                }
             }
-            return Self.serve(asset, request)
+            route("/") { request, _ in
+                Self.serve(DashboardAssets.index, request, head: head)
+            }
+            route("/dashboard/{name}") { request, context in
+                guard let name = context.parameters.get("name"), let asset = DashboardAssets.all[name] else {
+                    return Response.jsonError(.notFound, "no dashboard file \(request.uri.path)")
+                }
+                return Self.serve(asset, request, head: head)
+            }
         }
         router.get("/_tablecast/dashboard/feed") { request, _ in
             try self.feed.response(to: request)
@@ -55,7 +65,7 @@ struct DashboardAPI {
     }
 
     /// A dashboard file, revalidated on every load (`no-cache` with its ETag), never framed by another site.
-    static func serve(_ asset: DashboardAssets.Asset, _ request: Request) -> Response {
+    static func serve(_ asset: DashboardAssets.Asset, _ request: Request, head: Bool = false) -> Response {
         var headers: HTTPFields = [
             .contentType: asset.contentType,
             .eTag: asset.etag,
@@ -71,6 +81,10 @@ struct DashboardAPI {
             return tag == "*" || (tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag) == asset.etag
         }) {
             return Response(status: .notModified, headers: headers)
+        }
+        if head {
+            headers[.contentLength] = String(asset.bytes.count)
+            return Response(status: .ok, headers: headers)
         }
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: asset.bytes)))
     }

@@ -19,6 +19,9 @@ import TablecastJSON
 final class DashboardFeed: Service, Sendable {
     /// How many seconds of history a page starts with.
     static let historySeconds = 300
+    /// Bounds on a feed's `only` and `except` globs, each: a filter is matched on the emission path.
+    static let maxGlobs = 32
+    static let maxGlobBytes = 256
 
     struct Sample: Sendable {
         var wallMillis: Int64
@@ -92,10 +95,16 @@ final class DashboardFeed: Service, Sendable {
             }
             interval = value
         }
-        func globs(_ name: String) -> [String] {
-            query.getAll(name).flatMap { $0.split(separator: ",") }.map { String($0).trimmed }.filter { !$0.isEmpty }
+        func globs(_ field: String) throws -> [String] {
+            let globs = query.getAll(field).flatMap { $0.split(separator: ",") }.map { String($0).trimmed }
+                .filter { !$0.isEmpty }
+            guard globs.count <= Self.maxGlobs, globs.allSatisfy({ $0.utf8.count <= Self.maxGlobBytes }) else {
+                throw HTTPFailure.badField(field, "\(field) takes at most \(Self.maxGlobs) globs of at most "
+                                                  + "\(Self.maxGlobBytes) bytes each")
+            }
+            return globs
         }
-        let filter = EventFilter(only: globs("only"), except: globs("except"))
+        let filter = EventFilter(only: try globs("only"), except: try globs("except"))
         let period = interval
         var headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store"]
         // A proxy in front (nginx) passes each event on at once instead of buffering the stream.

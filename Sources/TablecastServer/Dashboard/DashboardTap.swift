@@ -35,6 +35,9 @@ public final class DashboardTap: EmissionOutput {
 
     fileprivate struct Feed {
         var filter: EventFilter
+        /// The filter's answer by name: the names emitted are few, so after the first of each, a filtering feed
+        /// costs one lookup per event rather than a glob match per pattern.
+        var admitted: [String: Bool] = [:]
         var samples: [Sample] = []
         /// Where the next sample goes once `samples` is full (a ring).
         var next = 0
@@ -111,7 +114,7 @@ extension DashboardTap.Feed {
     fileprivate mutating func take(_ delivery: EventDelivery, name: String?) {
         self.seen += 1
         if !self.filter.isEmpty {
-            guard let name, self.filter.admits(name) else { return }
+            guard let name, self.admits(name) else { return }
         }
         self.matched += 1
         let sample = DashboardTap.Sample(seq: delivery.seq, frame: delivery.frame,
@@ -122,6 +125,22 @@ extension DashboardTap.Feed {
             self.samples[self.next] = sample
             self.next = (self.next + 1) % DashboardTap.sampleCapacity
         }
+    }
+}
+
+extension DashboardTap.Feed {
+    /// The most names a feed remembers its answer for (the server bounds the names it counts by the same figure).
+    static let admittedCapacity = EmissionCounts.maxCountedNames
+
+    fileprivate mutating func admits(_ name: String) -> Bool {
+        if let known = self.admitted[name] {
+            return known
+        }
+        let admits = self.filter.admits(name)
+        if self.admitted.count < Self.admittedCapacity {
+            self.admitted[name] = admits
+        }
+        return admits
     }
 }
 
