@@ -17,7 +17,8 @@ public enum TablecastFuzzing {
     /// `FuzzEngineIOQuery`: the input as the target of an Engine.IO request (`/engine.io/?EIO=4&…`).
     ///
     /// The path is the part before `?`; parameters written percent-encoded (any bytes in names and values) are read
-    /// back, the first occurrence of a name winning.
+    /// back, the first occurrence of a name winning. The same input, split at 0x02, checks the dashboard feed's globs
+    /// (``glob(_:)``).
     public static func engineIOQuery(_ input: UnsafeRawBufferPointer) -> String? {
         let target = String(decoding: input, as: UTF8.self)
         let path = EngineIOQuery.path(of: target)
@@ -47,6 +48,35 @@ public enum TablecastFuzzing {
         }
         guard EngineIOQuery.path(of: request) == "/socket.io/" else {
             return "the path of \(request) is \(EngineIOQuery.path(of: request))"
+        }
+        return Self.glob(input)
+    }
+
+    /// The dashboard feed's `only`/`except` globs, matched on the emission path: the input split at its first 0x02
+    /// into a glob and a name, and `EventFilter.glob` checked against a plain definition of `*` and `?` (any run of
+    /// scalars, one scalar), computed by dynamic programming.
+    static func glob(_ input: UnsafeRawBufferPointer) -> String? {
+        guard let split = input.firstIndex(of: 0x02) else { return nil }
+        let pattern = String(decoding: input[..<split], as: UTF8.self)
+        let name = String(decoding: input[(split + 1)...], as: UTF8.self)
+        let p = Array(pattern.unicodeScalars)
+        let n = Array(name.unicodeScalars)
+        guard p.count <= 256, n.count <= 256 else { return nil }
+        // matches[i][j]: p[i...] matches n[j...].
+        var matches = Array(repeating: Array(repeating: false, count: n.count + 1), count: p.count + 1)
+        matches[p.count][n.count] = true
+        for i in stride(from: p.count - 1, through: 0, by: -1) {
+            for j in stride(from: n.count, through: 0, by: -1) {
+                switch p[i] {
+                case "*": matches[i][j] = matches[i + 1][j] || (j < n.count && matches[i][j + 1])
+                case "?": matches[i][j] = j < n.count && matches[i + 1][j + 1]
+                default: matches[i][j] = j < n.count && p[i] == n[j] && matches[i + 1][j + 1]
+                }
+            }
+        }
+        let found = EventFilter.glob(pattern, matches: name)
+        guard found == matches[0][0] else {
+            return "the glob \(pattern.debugDescription) \(found ? "matches" : "does not match") \(name.debugDescription)"
         }
         return nil
     }
