@@ -111,6 +111,11 @@ def test_every_node_delivers_and_journals_a_node_servers_broadcasts(servers, red
                                   "data": '{"packet":{"type":2,"data":["x",1]},"opts":{}}'})
         client.xadd("socket.io", {"uid": node_uid, "nsp": "/events", "type": "4",
                                   "data": '{"opts":{"rooms":[],"except":[],"flags":{}},"rooms":["a"]}'})
+        # The owner numbers another server's entries as it reads them and its own events as it emits them: the
+        # emit waits for the reads, so that the journals' order is the stream's (README, "A Socket.IO cluster's
+        # Redis").
+        for listener in clients:
+            wait_until(lambda: len(listener.received()) == 2, timeout=10)
         post_emit(owner_node.url, "after", '{"n":1}')
         for listener in clients:
             wait_until(lambda: len(listener.received()) == 3, timeout=10)
