@@ -29,24 +29,10 @@ struct DashboardAPI {
 
     func register(on router: Router<TablecastRequestContext>) {
         // HEAD as GET without the body (`curl -I`, a proxy's or a monitor's check).
-        for head in [false, true] {
-            let route = { (path: RouterPath, answer: @escaping @Sendable (Request, TablecastRequestContext) -> Response) in
-                if head {
-                    router.head(path) { request, context in answer(request, context) }
-                } else {
-                    router.get(path) { request, context in answer(request, context) }
-                }
-            }
-            route("/") { request, _ in
-                Self.serve(DashboardAssets.index, request, head: head)
-            }
-            route("/dashboard/{name}") { request, context in
-                guard let name = context.parameters.get("name"), let asset = DashboardAssets.all[name] else {
-                    return Response.jsonError(.notFound, "no dashboard file \(request.uri.path)")
-                }
-                return Self.serve(asset, request, head: head)
-            }
-        }
+        router.get("/") { request, _ in Self.serve(DashboardAssets.index, request) }
+        router.head("/") { request, _ in Self.serve(DashboardAssets.index, request, head: true) }
+        router.get("/dashboard/{name}") { request, context in Self.file(request, context) }
+        router.head("/dashboard/{name}") { request, context in Self.file(request, context, head: true) }
         router.get("/_tablecast/dashboard/feed") { request, _ in
             try self.feed.response(to: request)
         }
@@ -62,6 +48,14 @@ struct DashboardAPI {
             return Response(status: .ok, headers: [.contentType: "application/json"],
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: timeline)))
         }
+    }
+
+    /// `/dashboard/{name}`: one of the page's files, or `404`.
+    static func file(_ request: Request, _ context: TablecastRequestContext, head: Bool = false) -> Response {
+        guard let name = context.parameters.get("name"), let asset = DashboardAssets.all[name] else {
+            return Response.jsonError(.notFound, "no dashboard file \(request.uri.path)")
+        }
+        return Self.serve(asset, request, head: head)
     }
 
     /// A dashboard file, revalidated on every load (`no-cache` with its ETag), never framed by another site.

@@ -38,7 +38,6 @@ final class ServerMetrics: Sendable {
     init(pipeline: EmissionPipeline, engine: EngineServer, simulation: SimulationRunner?, replay: ReplayRunner?,
          connections: ConnectionRegistry? = nil, redisEmitter: RedisPublisher? = nil,
          streamPublisher: RedisPublisher? = nil, streamReader: StreamReader? = nil, tap: DashboardTap? = nil) {
-        self.tap = tap
         self.factory = PrometheusMetricsFactory(registry: self.registry)
         self.pipeline = pipeline
         self.engine = engine
@@ -48,6 +47,7 @@ final class ServerMetrics: Sendable {
         self.redisEmitter = redisEmitter
         self.streamPublisher = streamPublisher
         self.streamReader = streamReader
+        self.tap = tap
     }
 
     func register(on router: Router<TablecastRequestContext>) {
@@ -81,10 +81,10 @@ final class ServerMetrics: Sendable {
             self.counter("tablecast_connections_accepted_total", [:], totals.accepted)
             self.counter("tablecast_connections_refused_total", [:], totals.refused)
         }
-        let journal = self.pipeline.journal.statistics
         if let tap = self.tap {
             self.gauge("tablecast_dashboard_feeds", [:], Double(tap.openFeeds))
         }
+        let journal = self.pipeline.journal.statistics
         self.gauge("tablecast_journal_backlog_events", [:], Double(journal.backlog))
         self.gauge("tablecast_journal_backlog_bytes", [:], Double(self.pipeline.journal.backlogBytes))
         self.counter("tablecast_journal_committed_events_total", [:], journal.committed)
